@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: requirements/dev.txt | $(VENV)/bin/python
 # Compiles locale/*/LC_MESSAGES/*.po with babel, so no system gettext is needed.
 compilemessages: $(VENV)/.installed-base
 	@for po in locale/*/LC_MESSAGES/*.po; do \
-		$(VENV)/bin/pybabel compile --use-fuzzy=false -q -i "$$po" -o "$${po%.po}.mo" || exit 1; \
+		$(VENV)/bin/pybabel compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
 
 migrate: $(VENV)/.installed-base

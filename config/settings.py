@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "allauth",
+    "allauth.account",
     "django_countries",
     "django_tasks_db",
     "events",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "events.middleware.ViewerTimezoneMiddleware",
 ]
@@ -136,6 +139,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "registrations:account"
+
+# Accounts (django-allauth): sign-in and sign-up by an emailed one-time code, no password
+# needed; the email is verified before a place is confirmed. Known and unknown addresses get the
+# same response. Rate limits use the shared cache (Redis in production).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_ADAPTER = "registrations.accounts.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    # Our own actions (registrations/ratelimits.py), in allauth's rate syntax.
+    "register": "20/m/ip",
+    # Code emails sent from the registration form, per address.
+    "register_code": "5/h/key",
+}
+
+# Registration rules.
+# How long before the start the waitlist stops moving up (a place freed later stays free).
+REGISTRATION_PROMOTION_CUTOFF_MINUTES = int(env("DECODED_PROMOTION_CUTOFF_MINUTES", "120"))
+# The registration form must be open at least this many seconds before it is sent (anti-bot).
+REGISTRATION_MIN_FILL_SECONDS = 3
+# Capacity is enforced by locking the session row while counting. Only the concurrency test's
+# control run switches this off, to show that the lock is what keeps the count exact.
+REGISTRATION_LOCK_SESSION_ROW = True
+# Join links open this many minutes before the start and stay open until the end.
+JOIN_WINDOW_OPENS_MINUTES = 30
+# The version of the privacy notice the registration form asks consent to (issue: privacy).
+PRIVACY_NOTICE_VERSION = "2026-11"
+
 # Internationalisation: English and Russian, each under its own URL prefix.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -174,19 +219,26 @@ SPEAKER_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Background work: django.tasks with the database backend (worker: `manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Email: console in development, SMTP (with TLS) in production.
-EMAIL_BACKEND = env(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if IS_PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = env("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("DJANGO_EMAIL_PORT", "587"))
-EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=IS_PRODUCTION)
-EMAIL_TIMEOUT = 20
+# Email: console in development, SMTP with TLS in production (Django 6.1 MAILERS).
+MAILERS = {
+    "default": {
+        "BACKEND": env(
+            "DJANGO_EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if IS_PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
+    }
+}
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(env("DJANGO_EMAIL_PORT", "587")),
+        "username": env("DJANGO_EMAIL_HOST_USER"),
+        "password": env("DJANGO_EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", default=True),
+        "timeout": 20,
+    }
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Decoded <no-reply@decoded.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -10,10 +10,13 @@ from events.views import robots_txt
 urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("", include("registrations.link_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("registrations.urls")),
     path("", include("events.urls")),
     prefix_default_language=True,
 )
