@@ -5,17 +5,21 @@ Organiser-written text (titles, summaries, bios…) is translated with django-mo
 English. Times are stored in UTC; `Session.timezone` is the IANA zone the session is announced in.
 """
 
+import datetime as dt
+import enum
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
+
+from events.crypto import EncryptedURLField
 
 
 def validate_timezone(value: str) -> None:
@@ -60,6 +64,14 @@ class Series(models.Model):
 
 
 class SpeakerQuerySet(models.QuerySet["Speaker"]):
+    def public(self) -> "SpeakerQuerySet":
+        """Speakers with at least one public session; speakers of drafts only stay unannounced."""
+        return self.filter(
+            Exists(
+                SessionSpeaker.objects.filter(speaker=OuterRef("pk"), session__status__in=Session.PUBLIC_STATUSES)
+            )
+        )
+
     def with_public_sessions(self) -> "SpeakerQuerySet":
         """Prefetch each speaker's public sessions (published or cancelled), soonest last."""
         return self.prefetch_related(
@@ -135,6 +147,17 @@ class SessionQuerySet(models.QuerySet["Session"]):
         )
 
 
+class RegistrationState(enum.StrEnum):
+    """Whether a session takes registrations now, and if not, why."""
+
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    STARTED = "started"
+    CANCELLED = "cancelled"
+    UNAVAILABLE = "unavailable"  # a draft: not public at all
+
+
 class Session(models.Model):
     """One webinar of a series.
 
@@ -178,13 +201,15 @@ class Session(models.Model):
     cancellation_note = models.TextField(
         _("cancellation note"), blank=True, help_text=_("Shown on the session page when it is cancelled.")
     )
-    join_url = models.URLField(
+    join_url = EncryptedURLField(
         _("join URL"),
-        max_length=1000,
         blank=True,
         help_text=_("Secret meeting link. Only registered attendees get it, through their personal link."),
     )
     recording_url = models.URLField(_("recording URL"), blank=True)
+    # iCalendar SEQUENCE: raised by events.services whenever the time, status or join details
+    # change, so calendar clients replace the entry instead of adding a second one.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -227,6 +252,21 @@ class Session(models.Model):
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def registration_state(self, now: dt.datetime | None = None) -> RegistrationState:
+        """The registration window rules, in one place (services, views and templates use it)."""
+        now = now or timezone.now()
+        if self.status == self.Status.CANCELLED:
+            return RegistrationState.CANCELLED
+        if self.status != self.Status.PUBLISHED:
+            return RegistrationState.UNAVAILABLE
+        if now >= self.starts_at:
+            return RegistrationState.STARTED
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return RegistrationState.NOT_YET_OPEN
+        if self.registration_closes_at and now >= self.registration_closes_at:
+            return RegistrationState.CLOSED
+        return RegistrationState.OPEN
 
     @property
     def is_public(self) -> bool:

@@ -1,0 +1,79 @@
+"""Links that add a session to a web calendar, and the subscribe link of the series feed.
+
+Neither Google nor Microsoft publishes a formal specification of these template links; the formats
+below are the long-stable ones their own "add to calendar" buttons and help pages use:
+
+- Google Calendar: https://calendar.google.com/calendar/render?action=TEMPLATE&text=…&dates=
+  20240718T110000Z/20240718T123000Z&details=…&location=…&ctz=Europe/Copenhagen (UTC instants with
+  "Z"; `ctz` only chooses the zone the form shows).
+- Outlook.com (personal) and Microsoft 365 (work or school): https://outlook.live.com/calendar/0/
+  action/compose and https://outlook.office.com/calendar/0/action/compose with rru=addevent,
+  subject, startdt/enddt (ISO 8601 with "Z"), body and location.
+
+A web link carries no personal data and no join link: it adds the public entry, as the .ics does.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
+
+if TYPE_CHECKING:
+    from events.models import Session
+
+GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+OUTLOOK_COMPOSE_URLS = {
+    "outlook": "https://outlook.live.com/calendar/0/action/compose",
+    "office365": "https://outlook.office.com/calendar/0/action/compose",
+}
+
+
+def _details(session: "Session", *, session_url: str) -> str:
+    return "\n\n".join(
+        [session.summary, gettext("Register on the session page to receive your personal join link."),
+         gettext("Session page: %(url)s") % {"url": session_url}]
+    )
+
+
+def google_calendar_url(session: "Session", *, language: str, session_url: str) -> str:
+    with translation.override(language):
+        query = {
+            "action": "TEMPLATE",
+            "text": session.title,
+            "dates": f"{_compact(session.starts_at)}/{_compact(session.ends_at)}",
+            "details": _details(session, session_url=session_url),
+            "location": pgettext("calendar location", "Online"),
+            "ctz": session.timezone,
+        }
+    return f"{GOOGLE_TEMPLATE_URL}?{urlencode(query)}"
+
+
+def outlook_calendar_url(session: "Session", *, language: str, session_url: str, service: str = "outlook") -> str:
+    """`service` is "outlook" (Outlook.com) or "office365" (Microsoft 365 work or school accounts)."""
+    with translation.override(language):
+        query = {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": session.title,
+            "startdt": _iso(session.starts_at),
+            "enddt": _iso(session.ends_at),
+            "body": _details(session, session_url=session_url),
+            "location": pgettext("calendar location", "Online"),
+        }
+    return f"{OUTLOOK_COMPOSE_URLS[service]}?{urlencode(query)}"
+
+
+def webcal_url(url: str) -> str:
+    """The same feed URL with the webcal:// scheme, which opens the subscribe dialogue of calendar apps."""
+    scheme, _sep, rest = url.partition("://")
+    return f"webcal://{rest}" if scheme in {"http", "https"} else url
+
+
+def _compact(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
