@@ -1,24 +1,12 @@
-"""When a session takes registrations: one place for the window rules, used by the services,
-the views and the templates alike."""
+"""Registration rules around a session: what to say when it takes no registrations, when the
+waitlist stops moving, when join links open. The window itself is `Session.registration_state`."""
 
 import datetime as dt
-import enum
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Session
-
-
-class RegistrationState(enum.StrEnum):
-    OPEN = "open"
-    NOT_YET_OPEN = "not_yet_open"
-    CLOSED = "closed"
-    STARTED = "started"
-    CANCELLED = "cancelled"
-    UNAVAILABLE = "unavailable"  # a draft: not public at all
-
+from events.models import RegistrationState, Session
 
 CLOSED_MESSAGES = {
     RegistrationState.NOT_YET_OPEN: _("Registration has not opened yet."),
@@ -30,18 +18,7 @@ CLOSED_MESSAGES = {
 
 
 def registration_state(session: Session, now: dt.datetime | None = None) -> RegistrationState:
-    now = now or timezone.now()
-    if session.status == Session.Status.CANCELLED:
-        return RegistrationState.CANCELLED
-    if session.status != Session.Status.PUBLISHED:
-        return RegistrationState.UNAVAILABLE
-    if now >= session.starts_at:
-        return RegistrationState.STARTED
-    if session.registration_opens_at and now < session.registration_opens_at:
-        return RegistrationState.NOT_YET_OPEN
-    if session.registration_closes_at and now >= session.registration_closes_at:
-        return RegistrationState.CLOSED
-    return RegistrationState.OPEN
+    return session.registration_state(now)
 
 
 def promotion_deadline(session: Session) -> dt.datetime:

@@ -78,6 +78,48 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"attendee{n}@health.example")
 
 
+class OrganiserFactory(UserFactory):
+    """A staff user in the "Organisers" group that the migrations create (with its permissions)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"organiser-{n:04d}")
+    email = factory.Sequence(lambda n: f"organiser{n}@agency.example")
+    is_staff = True
+
+    @factory.post_generation
+    def organisers_group(self, create, extracted, **kwargs):
+        if create:
+            from django.contrib.auth.models import Group  # noqa: PLC0415
+
+            self.groups.add(Group.objects.get(name="Organisers"))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A stored registration row, written directly: no audit entry, no email, no capacity check.
+
+    For lists and exports only; anything about registering goes through
+    `registrations.services.register_attendee`.
+    """
+
+    class Meta:
+        model = "registrations.Registration"
+
+    session = factory.SubFactory(SessionFactory)
+    user = factory.SubFactory(UserFactory)
+    status = "confirmed"
+    full_name = factory.Sequence(lambda n: f"Attendee Number{n}")
+    organisation = "City Hospital No. 7"
+    profession = "physician"
+    country = "KZ"
+    language = "ru"
+    privacy_notice_version = "2026-11"
+    privacy_consent_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyAttribute(lambda o: o.privacy_consent_at if o.status == "confirmed" else None)
+    waitlisted_at = factory.LazyAttribute(lambda o: o.privacy_consent_at if o.status == "waitlisted" else None)
+
+
 def attendee_details(**overrides):
     from registrations.services import AttendeeDetails  # noqa: PLC0415
 
@@ -92,3 +134,14 @@ def attendee_details(**overrides):
     }
     values.update(overrides)
     return AttendeeDetails(**values)
+
+
+class SessionMaterialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.SessionMaterial"
+
+    session = factory.SubFactory(SessionFactory)
+    title_en = factory.Sequence(lambda n: f"Slides {n}")
+    title_ru = factory.Sequence(lambda n: f"Слайды {n}")
+    url = factory.Sequence(lambda n: f"https://decoded.example/materials/slides-{n}.pdf")
+    order = factory.Sequence(lambda n: n)
