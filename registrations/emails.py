@@ -2,21 +2,20 @@
 session in its subject (no codes, numbers or names), and says in both languages that we never ask
 for passwords or sensitive information by email.
 
-Calendar invites plug in through `calendar_parts()`: it returns the MIME parts (an inline
-text/calendar part and an attachment) for a message kind; until the calendar module provides
-them it returns none.
+Confirmations and promotions carry an iTIP REQUEST, cancellations a CANCEL (registrations/invites.py):
+inline as a text/calendar alternative and as an invite.ics attachment.
 """
 
 from email.headerregistry import Address
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from events.timefmt import format_time_range
+from registrations.invites import CalendarEmailMessage, build_calendar_invite
 from registrations.models import Registration
 
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled")
@@ -43,13 +42,7 @@ def recipient_address(registration: Registration) -> str:
     return str(Address(display_name=registration.full_name, addr_spec=registration.user.email))
 
 
-def calendar_parts(registration: Registration, kind: str) -> list:
-    """The calendar invite for this message (see the calendar module); none yet."""
-    del registration, kind
-    return []
-
-
-def build_registration_email(*, registration: Registration, kind: str) -> EmailMultiAlternatives:
+def build_registration_email(*, registration: Registration, kind: str) -> CalendarEmailMessage:
     if kind not in KINDS:
         raise ValueError(kind)
     session = registration.session
@@ -73,7 +66,7 @@ def build_registration_email(*, registration: Registration, kind: str) -> EmailM
         subject = " ".join(render_to_string(f"registrations/emails/{kind}_subject.txt", context).split())
         text = render_to_string(f"registrations/emails/{kind}_message.txt", context)
         html = render_to_string(f"registrations/emails/{kind}_message.html", context)
-    message = EmailMultiAlternatives(
+    message = CalendarEmailMessage(
         subject=subject,
         body=text,
         from_email=sender_address(registration),
@@ -85,8 +78,7 @@ def build_registration_email(*, registration: Registration, kind: str) -> EmailM
         },
     )
     message.attach_alternative(html, "text/html")
-    for part in calendar_parts(registration, kind):
-        message.attach(part)
+    message.attach_calendar(build_calendar_invite(registration, kind))
     return message
 
 
