@@ -1,0 +1,1 @@
+"""Attendance from webinar platforms' reports: pure parsers (`parsers`) and the workflows (`services`)."""
