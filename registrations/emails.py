@@ -42,47 +42,85 @@ def recipient_address(registration: Registration) -> str:
     return str(Address(display_name=registration.full_name, addr_spec=registration.user.email))
 
 
-def build_registration_email(*, registration: Registration, kind: str) -> CalendarEmailMessage:
-    if kind not in KINDS:
-        raise ValueError(kind)
+def base_context(registration: Registration) -> dict:
+    """What every email about a registration shows: the session, its time in both zones, links."""
     session = registration.session
-    with translation.override(registration.language):
-        context = {
-            "registration": registration,
-            "session": session,
-            "series": session.series,
-            "when": format_time_range(session.starts_at, session.ends_at, session.timezone, registration.language),
-            "when_local": _time_in_own_zone(registration),
-            "session_url": absolute_url(session.get_absolute_url()),
-            "account_url": absolute_url(reverse("registrations:account")),
-            "join_url": absolute_url(reverse("links:join", kwargs={"token": registration.join_token})),
-            "cancel_url": absolute_url(
-                reverse(
-                    "registrations:cancel-by-link",
-                    kwargs={"public_id": registration.public_id, "token": registration.cancel_token},
-                )
-            ),
-        }
-        subject = " ".join(render_to_string(f"registrations/emails/{kind}_subject.txt", context).split())
-        text = render_to_string(f"registrations/emails/{kind}_message.txt", context)
-        html = render_to_string(f"registrations/emails/{kind}_message.html", context)
+    return {
+        "registration": registration,
+        "session": session,
+        "series": session.series,
+        "when": format_time_range(session.starts_at, session.ends_at, session.timezone, registration.language),
+        "when_local": time_in_own_zone(registration),
+        "session_url": absolute_url(session.get_absolute_url()),
+        "account_url": absolute_url(reverse("registrations:account")),
+    }
+
+
+def place_links(registration: Registration) -> dict:
+    """The personal join and cancel links of a registration (tokens derived, never stored)."""
+    return {
+        "join_url": absolute_url(reverse("links:join", kwargs={"token": registration.join_token})),
+        "cancel_url": absolute_url(
+            reverse(
+                "registrations:cancel-by-link",
+                kwargs={"public_id": registration.public_id, "token": registration.cancel_token},
+            )
+        ),
+    }
+
+
+def render_parts(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML of `<template>_subject.txt|_message.txt|_message.html`."""
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    return (
+        subject,
+        render_to_string(f"{template}_message.txt", context),
+        render_to_string(f"{template}_message.html", context),
+    )
+
+
+def new_message(
+    *,
+    registration: Registration,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str | None = None,
+    automatic: bool = True,
+    extra_headers: dict | None = None,
+) -> CalendarEmailMessage:
+    """A multipart message from the series to the registrant, replies going to the organisers.
+
+    Automatic mail says so (`Auto-Submitted`); every message gets a Message-ID on our domain.
+    """
+    headers = {"Message-ID": message_id or make_msgid(domain=message_domain())}
+    if automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    headers.update(extra_headers or {})
     message = CalendarEmailMessage(
         subject=subject,
         body=text,
         from_email=sender_address(registration),
         to=[recipient_address(registration)],
-        reply_to=[session.series.reply_to_email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "Message-ID": make_msgid(domain=_message_domain()),
-        },
+        reply_to=[registration.session.series.reply_to_email],
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def build_registration_email(*, registration: Registration, kind: str) -> CalendarEmailMessage:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    with translation.override(registration.language):
+        context = {**base_context(registration), **place_links(registration)}
+        subject, text, html = render_parts(f"registrations/emails/{kind}", context)
+    message = new_message(registration=registration, subject=subject, text=text, html=html)
     message.attach_calendar(build_calendar_invite(registration, kind))
     return message
 
 
-def _time_in_own_zone(registration: Registration) -> str:
+def time_in_own_zone(registration: Registration) -> str:
     """The session's time in the registrant's own zone, when they told us one that differs."""
     profile = getattr(registration.user, "profile", None)
     zone = getattr(profile, "timezone", "")
@@ -92,7 +130,7 @@ def _time_in_own_zone(registration: Registration) -> str:
     return format_time_range(session.starts_at, session.ends_at, zone, registration.language)
 
 
-def _message_domain() -> str:
+def message_domain() -> str:
     return _default_from_addr_spec().rpartition("@")[2]
 
 

@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from email.utils import make_msgid
 
 from django.apps import apps
 from django.core.mail import EmailMultiAlternatives
@@ -26,7 +25,6 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
 from events.models import Session, SessionMaterial
-from events.timefmt import format_time_range
 from registrations import emails, session_changes, tokens
 from registrations.invites import CalendarEmailMessage, build_calendar_invite
 from registrations.models import Registration
@@ -58,7 +56,7 @@ def unsubscribe_url(registration: Registration) -> str:
 
 
 def message_id(message: OutboxMessage) -> str:
-    return f"<{message.message_token}@{emails._message_domain()}>"
+    return f"<{message.message_token}@{emails.message_domain()}>"
 
 
 @dataclasses.dataclass
@@ -110,38 +108,9 @@ def _certified_registration_ids(registration_ids: list[int]) -> set[int]:
     )
 
 
-def _base_context(registration: Registration) -> dict:
-    session = registration.session
-    return {
-        "registration": registration,
-        "session": session,
-        "series": session.series,
-        "when": format_time_range(session.starts_at, session.ends_at, session.timezone, registration.language),
-        "when_local": emails._time_in_own_zone(registration),
-        "session_url": emails.absolute_url(session.get_absolute_url()),
-        "account_url": emails.absolute_url(reverse("registrations:account")),
-    }
-
-
-def _place_links(registration: Registration) -> dict:
-    return {
-        "join_url": emails.absolute_url(reverse("links:join", kwargs={"token": registration.join_token})),
-        "cancel_url": emails.absolute_url(
-            reverse(
-                "registrations:cancel-by-link",
-                kwargs={"public_id": registration.public_id, "token": registration.cancel_token},
-            )
-        ),
-    }
-
-
-def _render(template: str, context: dict) -> tuple[str, str, str]:
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    return (
-        subject,
-        render_to_string(f"{template}_message.txt", context),
-        render_to_string(f"{template}_message.html", context),
-    )
+_base_context = emails.base_context
+_place_links = emails.place_links
+_render = emails.render_parts
 
 
 def _message(
@@ -149,20 +118,15 @@ def _message(
     automatic: bool = True, extra_headers: dict | None = None,
 ) -> CalendarEmailMessage:
     # Previews and test sends have no outbox row: a fresh Message-ID, still on our domain.
-    headers = {"Message-ID": message_id(outbox) if outbox else make_msgid(domain=emails._message_domain())}
-    if automatic:
-        headers["Auto-Submitted"] = "auto-generated"
-    headers.update(extra_headers or {})
-    message = CalendarEmailMessage(
+    return emails.new_message(
+        registration=registration,
         subject=subject,
-        body=text,
-        from_email=emails.sender_address(registration),
-        to=[emails.recipient_address(registration)],
-        reply_to=[registration.session.series.reply_to_email],
-        headers=headers,
+        text=text,
+        html=html,
+        message_id=message_id(outbox) if outbox else None,
+        automatic=automatic,
+        extra_headers=extra_headers,
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def build_reminder_email(

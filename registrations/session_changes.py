@@ -13,19 +13,15 @@ who would be told before they save.
 
 import dataclasses
 import datetime as dt
-from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from events.models import Session
-from events.timefmt import format_time_range
 from registrations import emails
 from registrations.invites import CalendarEmailMessage, build_calendar_invite
 from registrations.models import AuditEntry, Registration
@@ -138,38 +134,9 @@ def build_session_change_email(*, registration: Registration, now: dt.datetime |
     session = registration.session
     kind = session_change_kind(session)
     with translation.override(registration.language):
-        context = {
-            "registration": registration,
-            "session": session,
-            "series": session.series,
-            "when": format_time_range(session.starts_at, session.ends_at, session.timezone, registration.language),
-            "when_local": _time_in_own_zone(registration),
-            "session_url": emails.absolute_url(session.get_absolute_url()),
-            "account_url": emails.absolute_url(reverse("registrations:account")),
-            "join_url": emails.absolute_url(reverse("links:join", kwargs={"token": registration.join_token})),
-            "cancel_url": emails.absolute_url(
-                reverse(
-                    "registrations:cancel-by-link",
-                    kwargs={"public_id": registration.public_id, "token": registration.cancel_token},
-                )
-            ),
-        }
-        subject = " ".join(render_to_string(f"calendar/emails/{kind}_subject.txt", context).split())
-        text = render_to_string(f"calendar/emails/{kind}_message.txt", context)
-        html = render_to_string(f"calendar/emails/{kind}_message.html", context)
-    sender = emails.sender_address(registration)
-    message = CalendarEmailMessage(
-        subject=subject,
-        body=text,
-        from_email=sender,
-        to=[emails.recipient_address(registration)],
-        reply_to=[session.series.reply_to_email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "Message-ID": make_msgid(domain=sender.rstrip(">").rpartition("@")[2]),
-        },
-    )
-    message.attach_alternative(html, "text/html")
+        context = {**emails.base_context(registration), **emails.place_links(registration)}
+        subject, text, html = emails.render_parts(f"calendar/emails/{kind}", context)
+    message = emails.new_message(registration=registration, subject=subject, text=text, html=html)
     if registration.status == Registration.Status.CONFIRMED:
         # A waitlisted person has no calendar entry to update or remove.
         message.attach_calendar(build_calendar_invite(registration, kind, now=now))
@@ -180,10 +147,3 @@ def send_session_change_email(*, registration: Registration) -> None:
     build_session_change_email(registration=registration).send()
 
 
-def _time_in_own_zone(registration: Registration) -> str:
-    profile = getattr(registration.user, "profile", None)
-    zone = getattr(profile, "timezone", "")
-    session = registration.session
-    if not zone or zone == session.timezone:
-        return ""
-    return format_time_range(session.starts_at, session.ends_at, zone, registration.language)

@@ -185,3 +185,15 @@ def test_every_state_change_leaves_an_audit_entry():
         ("cancelled", holder.pk),
         ("promoted", waiting.pk),
     ]
+
+
+def test_plain_text_parts_are_not_html_escaped():
+    session = SessionFactory(title_en="Women's health & data <basics>", title_ru="")
+
+    register(session, language="en", full_name="Siobhán O'Neill")
+
+    message = mail.outbox[0]
+    assert message.subject == "Your place is confirmed: Women's health & data <basics>"
+    assert "Hello Siobhán O'Neill," in message.body
+    assert "Women's health & data <basics>" in message.body
+    assert "Women&#x27;s health &amp; data &lt;basics&gt;" in message.alternatives[0].content
