@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages compilemessages migrate demo lock system-deps clean
+.PHONY: run test lint messages compilemessages migrate demo lock system-deps js-deps clean prod-check bench
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12+ is required" >&2; exit 1; }
@@ -42,14 +42,24 @@ run: demo
 	@echo "    demo organiser:    see the lines printed by load_demo above"
 	@echo "  Emails are printed on this console. Stop with Ctrl-C."
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py send_due_messages --schedule
+	$(PY) manage.py purge_expired_personal_data --schedule
+	@# One task worker beside the dev server: emails, reminders and certificates run there.
+	$(PY) manage.py db_worker --interval 2 & W=$$!; trap 'kill $$W 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Debian packages the suite needs: Chromium for browser tests, HarfBuzz's subsetter for
 # WeasyPrint. Installed only when missing (needs root, as on CI).
 system-deps:
 	@scripts/ensure-system-deps
 
-test: $(VENV)/.installed-dev compilemessages system-deps
+# Mozilla's ical.js (Thunderbird's parser), the second parser of the calendar tests.
+tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --ignore-scripts --silent
+
+js-deps: tests/js/node_modules/.package-lock.json
+
+test: $(VENV)/.installed-dev compilemessages system-deps js-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -64,6 +74,19 @@ lock: $(VENV)/.installed-dev
 	$(PIP) install uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 --universal -q -o requirements/base.txt
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --universal -q -o requirements/dev.txt
+
+# Production (issue 9): the production configuration (DJANGO_ENV=production, gunicorn,
+# PostgreSQL, Redis) on loopback, smoke-tested, then stopped. Starts PostgreSQL/Redis if down.
+prod-check: $(VENV)/.installed-dev compilemessages
+	scripts/services postgres redis
+	$(PY) scripts/smoke_test.py
+
+# Load and throughput benchmarks against a plain-Django floor (bench/run.py); writes
+# bench/results/<timestamp>.md and bench/results/latest.md. Installs wrk with apt when missing.
+bench: $(VENV)/.installed-dev compilemessages
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	scripts/services postgres redis
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -78,7 +78,7 @@ def fill(count: int):
             title_en=f"Session {n}: protecting health data; encryption, access control",
             title_ru=f"Сессия {n}: защита данных здравоохранения; шифрование, управление доступом",
             summary_en="What every health organisation should know about protecting patient data. " * 3,
-            summary_ru="Что должна знать каждая организация здравоохранения о защите данных пациентов. "  # noqa: RUF001
+            summary_ru="Что должна знать каждая организация здравоохранения о защите данных пациентов. "
             * 3,
             starts_at=start + dt.timedelta(days=7 * n),
             ends_at=start + dt.timedelta(days=7 * n, minutes=90),

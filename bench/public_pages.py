@@ -94,7 +94,7 @@ def build_data() -> None:
             series=series,
             slug=f"bench-session-{n}",
             title_en=f"Session {n} on health data",
-            title_ru=f"Сессия {n} о данных здравоохранения",  # noqa: RUF001 (Russian text)
+            title_ru=f"Сессия {n} о данных здравоохранения",
             summary_en="What every health organisation should know.",
             starts_at=now + dt.timedelta(days=n - SESSION_COUNT // 2),
             ends_at=now + dt.timedelta(days=n - SESSION_COUNT // 2, minutes=90),

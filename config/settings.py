@@ -5,6 +5,8 @@ development setup on SQLite. `DJANGO_ENV=production` switches on the production 
 (no DEBUG, secrets required, secure cookies, HSTS). The README lists every variable.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -51,6 +53,16 @@ else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-insecure-decoded-key-do-not-use-in-production-0123456789")
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
+# Fernet keys for secrets at rest (meeting URLs, TOTP secrets), newest first; see events/crypto.py.
+# Development derives one from SECRET_KEY; production must set its own.
+DECODED_ENCRYPTION_KEYS = env_list("DECODED_ENCRYPTION_KEYS")
+if not DECODED_ENCRYPTION_KEYS:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured("DECODED_ENCRYPTION_KEYS must hold at least one Fernet key in production.")
+    DECODED_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(f"decoded-encryption:{SECRET_KEY}".encode()).digest()).decode()
+    ]
+
 # The public origin, used where a URL must be absolute (calendar files, emails, sitemaps).
 SITE_URL = env("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -64,8 +76,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Security (issue 7): allauth.usersessions' list of sessions uses its filters.
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "django_countries",
     "django_tasks_db",
     "events",
@@ -83,6 +99,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Security (issue 7): nothing made for a signed-in person is stored by a cache (outermost of
+    # the two, so it also marks the redirects below); staff need MFA, used in this session, for
+    # the admin; short staff sessions.
+    "registrations.private_responses.NoStoreWhenSignedInMiddleware",
+    "registrations.staff_security.StaffSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "events.middleware.ViewerTimezoneMiddleware",
 ]
@@ -132,6 +154,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Argon2 first; older hashes are upgraded on the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
@@ -154,6 +182,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600  # ten minutes: the default three is short on a phone
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = False
@@ -166,7 +195,37 @@ ACCOUNT_RATE_LIMITS = {
     "register": "20/m/ip",
     # Code emails sent from the registration form, per address.
     "register_code": "5/h/key",
+    # The public certificate verification page.
+    "verify_certificate": "30/m/ip",
 }
+# Certificates are issued by background tasks, this many per task.
+CERTIFICATE_TASK_BATCH_SIZE = 20
+
+# Multi-factor authentication (required for organisers: see the security middleware).
+MFA_ADAPTER = "registrations.accounts.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Decoded"
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # lets WebAuthn work on http://127.0.0.1 in development
+USERSESSIONS_TRACK_ACTIVITY = True
+# Clients' IP addresses, for rate limits: behind N trusted reverse proxies, the N-th address from
+# the right of X-Forwarded-For; with 0, the connection's address (a spoofed header changes nothing).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Security (issue 7): organisers' sessions and the registration form's proof of work ---
+# Staff sessions end after 30 minutes without a request and 8 hours after sign-in
+# (registrations/staff_security.py).
+STAFF_SESSION_IDLE_SECONDS = 30 * 60
+STAFF_SESSION_MAX_SECONDS = 8 * 60 * 60
+# ALTCHA proof of work on the signed-out registration form (registrations/proof_of_work.py); the
+# challenge's cost in PBKDF2 iterations per attempt, and how long a challenge stays valid.
+# Deliberately not read from the environment; only tests switch it off (`check --deploy` fails
+# without it).
+REGISTRATION_POW_REQUIRED = True
+REGISTRATION_POW_COST = 5000
+REGISTRATION_POW_MAX_AGE_SECONDS = 20 * 60
+# --- end of the issue 7 block ---
 
 # Registration rules.
 # How long before the start the waitlist stops moving up (a place freed later stays free).
@@ -178,8 +237,8 @@ REGISTRATION_MIN_FILL_SECONDS = 3
 REGISTRATION_LOCK_SESSION_ROW = True
 # Join links open this many minutes before the start and stay open until the end.
 JOIN_WINDOW_OPENS_MINUTES = 30
-# The version of the privacy notice the registration form asks consent to (issue: privacy).
-PRIVACY_NOTICE_VERSION = "2026-11"
+# Privacy: organisers' views of personal data are logged and the log is kept this long.
+ACCESS_LOG_RETENTION_DAYS = int(env("DECODED_ACCESS_LOG_RETENTION_DAYS", "730"))
 
 # Internationalisation: English and Russian, each under its own URL prefix.
 LANGUAGE_CODE = "en"
@@ -205,6 +264,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Certificate PDFs: never under MEDIA_URL; served by a view that checks the owner.
+    "certificates": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("DECODED_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private"))},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -286,5 +350,20 @@ LOGGING = {
     "loggers": {
         # Request lines can carry tokens in their paths; they are not logged.
         "django.server": {"level": "WARNING"},
+        # WeasyPrint reports every step at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Production (issue 9): JSON logs, health probes, the page cache ---
+if IS_PRODUCTION:
+    # One JSON object per line, tokens, query strings and email addresses scrubbed (config/logging.py).
+    LOGGING["formatters"]["json"] = {"()": "config.logging.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    # The load balancer probes these over plain http on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Rendered fragments of the public pages live this long at most; any change to the content
+# replaces them at once (events/page_cache.py).
+PUBLIC_PAGE_CACHE_SECONDS = int(env("DECODED_PAGE_CACHE_SECONDS", "3600"))
+# --- end of the issue 9 block ---

@@ -17,6 +17,7 @@ from events.admin_forms import SessionAdminForm, SpeakerAdminForm
 from events.models import Series, Session, SessionMaterial, SessionSpeaker, Speaker
 from events.services import publish_session, remove_speaker_photo, set_speaker_photo, unpublish_session
 from registrations.admin import RegistrationCountsMixin
+from registrations.notifications_admin import SessionNotificationsMixin
 
 THUMBNAIL_LIST_SIDE = 40
 THUMBNAIL_FORM_SIDE = 120
@@ -65,7 +66,7 @@ class SessionMaterialInline(TranslationTabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(RegistrationCountsMixin, TabbedTranslationAdmin):
+class SessionAdmin(SessionNotificationsMixin, RegistrationCountsMixin, TabbedTranslationAdmin):
     form = SessionAdminForm
     inlines = [SessionSpeakerInline, SessionMaterialInline]
     list_display = [

@@ -16,3 +16,13 @@ class EventsConfig(AppConfig):
         # The header caches the series title; a saved or deleted series must not wait for expiry.
         post_save.connect(forget_series_title, sender=Series, dispatch_uid="forget-series-title")
         post_delete.connect(forget_series_title, sender=Series, dispatch_uid="forget-series-title-delete")
+
+        # Production (issue 9): any change to public content makes the cached page fragments
+        # stale (events/page_cache.py); the receiver only replaces a version key.
+        from events.models import Session, SessionMaterial, SessionSpeaker, Speaker  # noqa: PLC0415
+        from events.page_cache import bump_content_version  # noqa: PLC0415
+
+        for model in (Series, Session, Speaker, SessionSpeaker, SessionMaterial):
+            label = model._meta.label_lower
+            post_save.connect(bump_content_version, sender=model, dispatch_uid=f"page-cache-save-{label}")
+            post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"page-cache-delete-{label}")

@@ -11,7 +11,6 @@ The first session keeps its real, fixed date (18 July 2024).
 """
 
 # The Russian demo text is Cyrillic on purpose (RUF001 flags Cyrillic letters as confusables).
-# ruff: noqa: RUF001
 
 import datetime as dt
 import io
@@ -19,6 +18,7 @@ import os
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -36,6 +36,9 @@ ORGANISER_GROUP = "Organisers"
 # Development only (load_demo refuses to run in production). Override with DEMO_ORGANISER_PASSWORD.
 DEV_ORGANISER_PASSWORD = "teal-harbour-lantern-2024"  # noqa: S105 (documented development password)
 PASSWORD_ENV = "DEMO_ORGANISER_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
+# Development only, never in production (see `_load_organiser_mfa`): the demo organiser's TOTP
+# secret, printed by load_demo so a newcomer can add it to an authenticator app.
+DEV_ORGANISER_TOTP_SECRET = "DECODEDDEMOSECRETFORDEVELOPMENT2"  # noqa: S105 (documented development secret)
 
 SERIES = {
     "slug": "decoding-data",
@@ -437,6 +440,13 @@ UPCOMING_SESSIONS = [
 
 
 @dataclass(frozen=True)
+class DemoMFA:
+    totp_secret: str
+    totp_url: str
+    recovery_code: str
+
+
+@dataclass(frozen=True)
 class DemoResult:
     series: Series
     sessions: list[Session]
@@ -444,6 +454,8 @@ class DemoResult:
     organiser_username: str
     # The development password when it was used; None when it came from the environment.
     shown_password: str | None
+    # What the demo organiser needs to pass MFA (development only; None in production).
+    organiser_mfa: DemoMFA | None = None
 
 
 def load_demo(*, today: dt.date | None = None) -> DemoResult:
@@ -455,7 +467,10 @@ def load_demo(*, today: dt.date | None = None) -> DemoResult:
     those without one, through the photo pipeline), seven sessions with their speaker links and
     materials, and the `organiser` staff user in the Organisers group; sets the user's password
     when it does not already match. Raises `ValidationError` if the password from the
-    environment fails the password validators, and changes nothing then.
+    environment fails the password validators, and changes nothing then. Outside production,
+    also gives the organiser a verified email address (sign-in by code), a TOTP authenticator with
+    the known `DEV_ORGANISER_TOTP_SECRET` and recovery codes (staff need MFA for the admin); in
+    production (`load_demo --force`) no known second factor is ever created.
     """
     zone = zoneinfo.ZoneInfo(SERIES_ZONE)
     today = today or timezone.now().astimezone(zone).date()
@@ -465,12 +480,14 @@ def load_demo(*, today: dt.date | None = None) -> DemoResult:
         sessions = [_load_first_session(series, speakers, zone)]
         sessions += [_load_upcoming_session(series, speakers, zone, today, data) for data in UPCOMING_SESSIONS]
         username, shown_password = _load_organiser()
+        organiser_mfa = None if settings.IS_PRODUCTION else _load_organiser_mfa(username)
     return DemoResult(
         series=series,
         sessions=sessions,
         speakers=list(speakers.values()),
         organiser_username=username,
         shown_password=shown_password,
+        organiser_mfa=organiser_mfa,
     )
 
 
@@ -592,6 +609,38 @@ def _load_organiser() -> tuple[str, str | None]:
         user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=ORGANISER_GROUP))
     return user.username, None if from_env else password
+
+
+def _load_organiser_mfa(username: str) -> DemoMFA:
+    """Development only: a verified address, the known TOTP secret and recovery codes.
+
+    Idempotent: an existing TOTP authenticator is kept when it holds the known secret (it is
+    stored encrypted, through the MFA adapter), and existing recovery codes are kept.
+    """
+    from allauth.account.models import EmailAddress  # noqa: PLC0415 (allauth models: only when loading)
+    from allauth.mfa.adapter import get_adapter  # noqa: PLC0415
+    from allauth.mfa.models import Authenticator  # noqa: PLC0415
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes  # noqa: PLC0415
+    from allauth.mfa.totp.internal.auth import TOTP  # noqa: PLC0415
+    from allauth.mfa.utils import decrypt  # noqa: PLC0415
+
+    if settings.IS_PRODUCTION:
+        raise RuntimeError("A known second factor is never created in production.")
+    user = get_user_model().objects.get(username=username)
+    EmailAddress.objects.update_or_create(
+        user=user, email=ORGANISER_EMAIL, defaults={"verified": True, "primary": True}
+    )
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is None or decrypt(totp.data["secret"]) != DEV_ORGANISER_TOTP_SECRET:
+        if totp is not None:
+            totp.delete()
+        TOTP.activate(user, DEV_ORGANISER_TOTP_SECRET)
+    codes = RecoveryCodes.activate(user).get_unused_codes()
+    return DemoMFA(
+        totp_secret=DEV_ORGANISER_TOTP_SECRET,
+        totp_url=get_adapter().build_totp_url(user, DEV_ORGANISER_TOTP_SECRET),
+        recovery_code=codes[0] if codes else "",
+    )
 
 
 def _at(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:

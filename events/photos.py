@@ -6,7 +6,9 @@ camera serial), no ICC or XMP metadata, no trailing bytes, and not its name. The
 result (`events.services.set_speaker_photo`); this module touches neither storage nor database.
 """
 
+import contextlib
 import io
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # Pillow format names of the uploads we accept; everything else is refused before decoding.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -65,12 +67,31 @@ def process_speaker_photo(upload: File) -> ProcessedPhoto:
     )
 
 
+_strict_decoding_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_decoding():
+    """Refuse truncated images while decoding an upload.
+
+    WeasyPrint sets Pillow's process-wide `ImageFile.LOAD_TRUNCATED_IMAGES = True` when it is
+    imported (certificates import it), which would let a cut-off JPEG through as grey pixels.
+    """
+    with _strict_decoding_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _decode(data: bytes) -> Image.Image:
     """Open and fully decode `data` as one of the accepted formats, or raise ValidationError."""
     try:
         # Pillow warns between MAX_IMAGE_PIXELS and twice that; treat the warning as the error it
         # is. Our own, lower cap is checked below from the header, before any pixel is decoded.
-        with warnings.catch_warnings(action="error", category=Image.DecompressionBombWarning):
+        with _strict_decoding(), warnings.catch_warnings(action="error", category=Image.DecompressionBombWarning):
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             width, height = image.size
             if width * height > MAX_PIXELS:

@@ -2,17 +2,27 @@
 
 Views only choose rows (named QuerySet methods) and render; formatting lives in
 `events/timefmt.py` and the template tags. Drafts are not found; the join URL is never rendered.
+
+The public pages' content is a cached fragment (events/page_cache.py): views hand the template
+lazy values, so a page served from the cache runs only the queries that decide whether it
+exists (a detail page's row, a list's count), and none for its content.
 """
 
+
+import functools
+
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
+from events import page_cache
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
 from events.models import Series, Session, Speaker
@@ -23,23 +33,44 @@ SESSIONS_PER_PAGE = 10
 SPEAKERS_PER_PAGE = 24
 
 
+def get_page_cache_context(request, *parts) -> dict:
+    """The `{% cache %}` arguments of a public page: its key, and 0 seconds when not cacheable."""
+    key = page_cache.build_fragment_key(request, *parts)
+    return {"page_cache_key": key, "page_cache_timeout": page_cache.get_fragment_timeout() if key else 0}
+
+
 @require_GET
 def home(request):
-    upcoming = list(Session.objects.public().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
-    next_session = next((session for session in upcoming if not session.is_cancelled), None)
+    def get_upcoming() -> list[Session]:
+        return list(Session.objects.public().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
+
+    upcoming = SimpleLazyObject(get_upcoming)
+    next_session = SimpleLazyObject(lambda: next((s for s in upcoming if not s.is_cancelled), None))
+    # Lazy values: they are evaluated only when the template renders the fragment (a cache miss).
     return render(
         request,
         "events/home.html",
         {
-            "series": Series.objects.first(),
+            "series": SimpleLazyObject(Series.objects.first),
             "next_session": next_session,
-            "upcoming": [session for session in upcoming if session != next_session][:HOME_UPCOMING_LIMIT],
-            "past_count": Session.objects.public().past().count(),
+            "upcoming": SimpleLazyObject(
+                lambda: [s for s in upcoming if s.pk != getattr(next_session, "pk", None)][:HOME_UPCOMING_LIMIT]
+            ),
+            # A callable, not a lazy object: the count feeds arithmetic (Russian plural forms).
+            "past_count": functools.cache(Session.objects.public().past().count),
+            **get_page_cache_context(request),
         },
     )
 
 
-class SessionListView(ListView):
+class PublicPageMixin:
+    """Adds the page cache's key and timeout to the context of a public list or detail view."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **get_page_cache_context(self.request)}
+
+
+class SessionListView(PublicPageMixin, ListView):
     template_name = "events/session_list.html"
     context_object_name = "sessions"
     paginate_by = SESSIONS_PER_PAGE
@@ -48,7 +79,7 @@ class SessionListView(ListView):
         return Session.objects.public().upcoming().with_speakers()
 
 
-class SessionPastView(ListView):
+class SessionPastView(PublicPageMixin, ListView):
     template_name = "events/session_past.html"
     context_object_name = "sessions"
     paginate_by = SESSIONS_PER_PAGE
@@ -57,20 +88,37 @@ class SessionPastView(ListView):
         return Session.objects.public().past().with_speakers()
 
 
-class SessionDetailView(DetailView):
+class SessionDetailView(PublicPageMixin, DetailView):
+    """The row (`object`) decides 404, title and description; `session`, the session with its
+    speakers and materials, is fetched only when the fragment is rendered."""
+
     template_name = "events/session_detail.html"
     context_object_name = "session"
 
     def get_queryset(self):
-        return Session.objects.public().with_speakers()
+        return Session.objects.public().select_related("series")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["jsonld"] = build_session_event(self.object, build_absolute_uri=self.request.build_absolute_uri)
+        pk = self.object.pk
+        full_session = SimpleLazyObject(lambda: Session.objects.public().with_speakers().get(pk=pk))
+        context["session"] = full_session
+
+        def build_jsonld() -> dict:
+            return build_session_event(full_session, build_absolute_uri=self.request.build_absolute_uri)
+
+        # JSON-LD sits in <head>, outside the fragment, and its <script> needs this response's
+        # nonce: its data is cached beside the fragment, the element is rendered per request.
+        key = context["page_cache_key"]
+        context["jsonld"] = (
+            cache.get_or_set(f"decoded:public:jsonld:{key}", build_jsonld, context["page_cache_timeout"])
+            if key
+            else build_jsonld()
+        )
         return context
 
 
-class SpeakerListView(ListView):
+class SpeakerListView(PublicPageMixin, ListView):
     template_name = "events/speaker_list.html"
     context_object_name = "speakers"
     paginate_by = SPEAKERS_PER_PAGE
@@ -79,12 +127,18 @@ class SpeakerListView(ListView):
         return Speaker.objects.public()
 
 
-class SpeakerDetailView(DetailView):
+class SpeakerDetailView(PublicPageMixin, DetailView):
     template_name = "events/speaker_detail.html"
     context_object_name = "speaker"
 
     def get_queryset(self):
-        return Speaker.objects.public().with_public_sessions()
+        return Speaker.objects.public()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pk = self.object.pk
+        context["speaker"] = SimpleLazyObject(lambda: Speaker.objects.with_public_sessions().get(pk=pk))
+        return context
 
 
 def timezone_pick(request):

@@ -168,6 +168,19 @@ class AuditEntry(models.Model):
         PROMOTED = "promoted", _("Promoted from the waitlist")
         CANCELLED = "cancelled", _("Cancelled")
         EXPORTED = "exported", _("Exported registrations")
+        ATTENDANCE_IMPORTED = "attendance_imported", _("Imported an attendance report")
+        ATTENDANCE_SET = "attendance_set", _("Set attendance by hand")
+        ATTENDANCE_CLEARED = "attendance_cleared", _("Cleared attendance set by hand")
+        CERTIFICATES_REQUESTED = "certificates_requested", _("Asked for certificates to be issued")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Issued a certificate")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Revoked a certificate")
+        CERTIFICATE_REPLACED = "certificate_replaced", _("Replaced a certificate")
+        CERTIFICATE_DOWNLOADED = "certificate_downloaded", _("Downloaded a certificate")
+        SESSION_CANCELLED = "session_cancelled", _("Cancelled the session")
+        FOLLOW_UPS_QUEUED = "follow_ups_queued", _("Queued the follow-up emails")
+        ORGANISER_MESSAGE_QUEUED = "organiser_message_queued", _("Sent a message to registrants")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from announcements")
+        PERSON_ERASED = "person_erased", _("Erased a person's data")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -204,3 +217,32 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+
+# Attendance and certificates (issue 5) live in their own modules; imported here so Django loads them.
+from registrations.attendance_models import (  # noqa: E402, F401
+    Attendance,
+    AttendanceImport,
+    PendingAttendanceReport,
+    SessionCertificateSettings,
+)
+from registrations.calendar_tokens import CalendarFeedToken  # noqa: E402, F401
+from registrations.certificate_models import Certificate, SessionCertificates  # noqa: E402, F401
+from registrations.outbox_models import (  # noqa: E402, F401
+    AnnouncementOptOut,
+    OrganiserMessage,
+    OutboxMessage,
+    SeriesNotificationSettings,
+    SessionNotificationSettings,
+)
+from registrations.privacy_models import (  # noqa: E402, F401
+    AccessLogEntry,
+    ConsentEvent,
+    PersonalDataRequest,
+    PrivacyNotice,
+    RetentionSchedule,
+    SeriesRetention,
+    SessionPurge,
+)
+from registrations.report_models import ReportsPermission  # noqa: E402, F401

@@ -13,7 +13,8 @@
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.options import ActionLocation, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -307,8 +308,8 @@ class AnnouncementOptOutAdmin(admin.ModelAdmin):
 class SessionNotificationsMixin:
     """For events.admin.SessionAdmin: notification actions and the "who will be told" step."""
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         for name in ("message_registrants", "cancel_and_tell", "send_follow_ups"):
             func = getattr(type(self), name)
             actions[name] = (func, name, func.short_description)

@@ -7,7 +7,8 @@ Imported by registrations/admin.py (see the wiring note of issue 8).
 
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.options import ActionLocation, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -151,8 +152,8 @@ class PersonalDataRequestAdmin(ReadOnlyAdmin):
             return (queryset if request.method == "POST" else queryset.none()), False
         return super().get_search_results(request, queryset, search_term.strip().lower())
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
 

@@ -93,6 +93,10 @@ class OrganiserFactory(UserFactory):
         if create:
             from django.contrib.auth.models import Group  # noqa: PLC0415
 
+            from tests import migration_data  # noqa: PLC0415
+
+            if not Group.objects.filter(name="Organisers").exists():
+                migration_data.restore()  # emptied by an earlier transactional test
             self.groups.add(Group.objects.get(name="Organisers"))
 
 

@@ -108,8 +108,9 @@ def registration_status(session) -> str:
             "moment": format_moment(session.registration_opens_at, session.timezone, get_language())
         }
     if state == RegistrationState.OPEN:
+        closes_at = session.registration_closes_at or session.starts_at
         return gettext("Registration is open until %(moment)s.") % {
-            "moment": format_moment(session.registration_closes_at or session.starts_at, session.timezone, get_language())
+            "moment": format_moment(closes_at, session.timezone, get_language())
         }
     return gettext("Registration is closed.")
 

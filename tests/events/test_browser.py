@@ -6,7 +6,6 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.browser_fixtures import browser, page  # noqa: F401 (pytest fixtures)
 from tests.factories import SessionFactory, SessionSpeakerFactory, SpeakerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +23,7 @@ def assert_no_serious_accessibility_violation(current_page):
     assert serious == [], results.generate_report()
 
 
-def test_visitor_browses_in_russian_with_times_in_the_browser_zone(live_server, page):  # noqa: F811 (fixture)
+def test_visitor_browses_in_russian_with_times_in_the_browser_zone(live_server, page):
     starts_at = (timezone.now() + dt.timedelta(days=10)).replace(hour=11, minute=0, second=0, microsecond=0)
     session = SessionFactory(
         slug="cyber",
@@ -69,7 +68,7 @@ def test_visitor_browses_in_russian_with_times_in_the_browser_zone(live_server, 
     assert page.console_errors == []
 
 
-def test_zone_picker_works_without_javascript(live_server, browser):  # noqa: F811 (fixture)
+def test_zone_picker_works_without_javascript(live_server, browser):
     SessionFactory(slug="cyber")
     context = browser.new_context(java_script_enabled=False, locale="en-GB")
     current = context.new_page()

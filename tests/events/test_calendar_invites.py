@@ -184,21 +184,24 @@ def test_change_that_calendars_do_not_show_sends_nothing():
     assert (result, session.sequence, mail.outbox) == (None, 0, [])
 
 
-def test_every_confirmed_registrant_gets_the_update_in_their_language():
+def test_every_registrant_gets_the_update_in_their_language_and_only_confirmed_ones_an_invite():
     session = SessionFactory(capacity=2)
     english, russian = register(session, language="en"), register(session, language="ru")
-    register(session, language="en")  # waitlisted: no update
+    waiting = register(session, language="en")  # waitlisted: told too (issue 6), without an invite
     mail.outbox.clear()
 
     session.ends_at += dt.timedelta(minutes=30)
     session.save()
     notify_session_changed(session=session, changed={"ends_at"})
 
-    subjects = sorted((m.to[0].split("<")[1].rstrip(">"), m.subject) for m in mail.outbox)
+    subjects = sorted(
+        (m.to[0].split("<")[1].rstrip(">"), m.subject, m.calendar_invite is not None) for m in mail.outbox
+    )
     assert subjects == sorted(
         [
-            (english.user.email, f"Session updated: {session.title_en}"),
-            (russian.user.email, f"Изменения в сессии: {session.title_ru}"),
+            (english.user.email, f"Session updated: {session.title_en}", True),
+            (russian.user.email, f"Изменения в сессии: {session.title_ru}", True),
+            (waiting.user.email, f"Session updated: {session.title_en}", False),
         ]
     )
 

@@ -124,6 +124,14 @@ def test_process_speaker_photo_rejects_a_truncated_jpeg():
     assert rejection(data[: len(data) // 2]) == ("corrupt", CORRUPT)
 
 
+def test_process_speaker_photo_rejects_a_truncated_jpeg_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401 (its import relaxes Pillow globally; the photo check must not)
+
+    data = noisy_jpeg()
+
+    assert rejection(data[: len(data) // 2]) == ("corrupt", CORRUPT)
+
+
 def test_process_speaker_photo_rejects_a_file_over_the_byte_limit(settings):
     settings.SPEAKER_PHOTO_MAX_BYTES = 1024
     data = noisy_jpeg(size=(100, 100))

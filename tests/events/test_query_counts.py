@@ -1,7 +1,9 @@
 """Query counts of the public pages do not grow with the number of sessions or speakers.
 
 Each count includes the cached series title for the header (one query on a cold cache; the
-cache is cleared before every test).
+cache is cleared before every test) and the page cache's clock (one aggregate query on a cold
+cache, events/page_cache.py). These are cold-cache counts; tests/production/test_page_cache.py
+pins the counts of pages served from the fragment cache.
 """
 
 import datetime as dt
@@ -30,8 +32,8 @@ def test_home_query_count(client, django_assert_num_queries, item_count):
     create_sessions(item_count)
     create_sessions(item_count, past=True)
 
-    # series title (header), upcoming sessions, their speakers, the series, past count
-    with django_assert_num_queries(5):
+    # series title (header), page-cache clock, upcoming sessions, their speakers, the series, past count
+    with django_assert_num_queries(6):
         response = client.get("/en/")
 
     assert response.status_code == 200
@@ -41,8 +43,8 @@ def test_home_query_count(client, django_assert_num_queries, item_count):
 def test_session_list_query_count(client, django_assert_num_queries, item_count):
     create_sessions(item_count)
 
-    # series title, count (paginator), sessions with series, speakers
-    with django_assert_num_queries(4):
+    # series title, count (paginator), page-cache clock, sessions with series, speakers
+    with django_assert_num_queries(5):
         response = client.get("/en/sessions/")
 
     assert len(response.context["sessions"]) == item_count
@@ -52,7 +54,7 @@ def test_session_list_query_count(client, django_assert_num_queries, item_count)
 def test_session_past_query_count(client, django_assert_num_queries, item_count):
     create_sessions(item_count, past=True)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get("/ru/sessions/past/")
 
     assert len(response.context["sessions"]) == item_count
@@ -67,8 +69,9 @@ def test_session_detail_query_count(client, django_assert_num_queries, item_coun
     )
     SessionSpeakerFactory.create_batch(item_count, session=session)
 
-    # series title, session with series, speakers, materials
-    with django_assert_num_queries(4):
+    # series title, the session row, page-cache clock, session with series (rendered fragment),
+    # speakers, materials
+    with django_assert_num_queries(6):
         response = client.get("/en/sessions/s/")
 
     assert len(response.context["session"].speakers_in_order) == item_count
@@ -79,8 +82,8 @@ def test_speaker_list_query_count(client, django_assert_num_queries, item_count)
     for speaker in SpeakerFactory.create_batch(item_count):
         SessionSpeakerFactory(speaker=speaker)
 
-    # series title, count (paginator), speakers
-    with django_assert_num_queries(3):
+    # series title, count (paginator), page-cache clock, speakers
+    with django_assert_num_queries(4):
         response = client.get("/en/speakers/")
 
     assert len(response.context["speakers"]) == item_count
@@ -91,8 +94,9 @@ def test_speaker_detail_query_count(client, django_assert_num_queries, item_coun
     speaker = SpeakerFactory(slug="s")
     SessionSpeakerFactory.create_batch(item_count, speaker=speaker)
 
-    # series title, speaker, their public session links with sessions
-    with django_assert_num_queries(3):
+    # series title, the speaker row, page-cache clock, speaker (rendered fragment), their public
+    # session links with sessions
+    with django_assert_num_queries(5):
         response = client.get("/en/speakers/s/")
 
     assert len(response.context["speaker"].public_session_links) == item_count

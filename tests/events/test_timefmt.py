@@ -22,10 +22,10 @@ ENDS_AT = dt.datetime(2024, 7, 18, 12, 30, tzinfo=dt.UTC)
         (
             "Europe/Copenhagen",
             "ru",
-            "четверг, 18 июля 2024\u202fг., 13:00\u201314:30 (Центральная Европа, летнее время)",  # noqa: RUF001 (Russian text)
+            "четверг, 18 июля 2024\u202fг., 13:00\u201314:30 (Центральная Европа, летнее время)",
         ),
         ("Asia/Tashkent", "en", "Thursday, 18 July 2024, 16:00\u201317:30 Uzbekistan Standard Time"),
-        ("Asia/Tashkent", "ru", "четверг, 18 июля 2024\u202fг., 16:00\u201317:30 (Узбекистан, стандартное время)"),  # noqa: RUF001 (Russian text)
+        ("Asia/Tashkent", "ru", "четверг, 18 июля 2024\u202fг., 16:00\u201317:30 (Узбекистан, стандартное время)"),
         ("Europe/London", "en", "Thursday, 18 July 2024, 12:00\u201313:30 BST"),
         ("Europe/Dublin", "en", "Thursday, 18 July 2024, 12:00\u201313:30 Irish Standard Time"),
         ("UTC", "en", "Thursday, 18 July 2024, 11:00\u201312:30 UTC"),
@@ -51,7 +51,7 @@ def test_format_time_range_across_midnight_writes_both_dates():
 
     assert en == "Thursday, 18 July 2024, 23:00 \u2013 Friday, 19 July 2024, 00:30 Kamchatka Standard Time"
     assert ru == (
-        "четверг, 18 июля 2024\u202fг., 23:00 \u2013 пятница, 19 июля 2024\u202fг., 00:30 "  # noqa: RUF001 (Russian text)
+        "четверг, 18 июля 2024\u202fг., 23:00 \u2013 пятница, 19 июля 2024\u202fг., 00:30 "
         "(Петропавловск-Камчатский, стандартное время)"
     )
 
@@ -59,7 +59,7 @@ def test_format_time_range_across_midnight_writes_both_dates():
 def test_format_moment_names_the_zone():
     assert format_moment(STARTS_AT, "Europe/Copenhagen", "en") == "18 July 2024, 13:00 CEST"
     assert format_moment(STARTS_AT, "Europe/Copenhagen", "ru") == (
-        "18 июля 2024\u202fг., 13:00 (Центральная Европа, летнее время)"  # noqa: RUF001 (Russian text)
+        "18 июля 2024\u202fг., 13:00 (Центральная Европа, летнее время)"
     )
 
 
@@ -74,8 +74,8 @@ def test_format_moment_names_the_zone():
         ),
         (
             "ru",
-            "четверг, 18 июля 2024\u202fг., 13:00\u201314:30 (Центральная Европа, летнее время)",  # noqa: RUF001 (Russian text)
-            "четверг, 18 июля 2024\u202fг., 16:00\u201317:30 (Узбекистан, стандартное время)",  # noqa: RUF001 (Russian text)
+            "четверг, 18 июля 2024\u202fг., 13:00\u201314:30 (Центральная Европа, летнее время)",
+            "четверг, 18 июля 2024\u202fг., 16:00\u201317:30 (Узбекистан, стандартное время)",
         ),
     ],
 )

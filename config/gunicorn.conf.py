@@ -1,0 +1,36 @@
+"""gunicorn settings for Decoded: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
+
+Every value can be overridden by the environment (GUNICORN_*), e.g. in systemd's EnvironmentFile.
+Measured on 2 cores (bench/results/latest.md): the sync worker with 2×cores+1 processes; the
+app is CPU-bound (templates, ORM) and each request is short, so threads add nothing but GIL
+contention, while the TLS proxy in front buffers slow clients.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# 2×cores+1, capped: beyond that, processes only compete for the same cores and PostgreSQL
+# connections (each process keeps one, CONN_MAX_AGE).
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request taking longer than this is killed (the PDF of a certificate is served, not built).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM (systemctl stop/restart) workers finish their requests for up to this long.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+# Recycle workers now and then, with jitter so that they do not all restart at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+# Import the app before forking: faster starts, shared memory pages.
+preload_app = True
+# No access log: request lines carry tokens in paths and query strings (join links, calendar
+# feeds, sign-in redirects). The TLS proxy keeps its own log without query strings (docs/deploy.md);
+# the app's own log lines are JSON with tokens scrubbed (config/logging.py).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Behind the TLS proxy on the same host: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "decoded"
