@@ -205,6 +205,10 @@ class OrganiserMessageAdmin(admin.ModelAdmin):
                 else:
                     email = build_organiser_email(registration=sample, organiser_message=draft)
                     email.to = [request.user.email]
+                    # The sample registrant's one-click unsubscribe must not reach the organiser's
+                    # mail client: its "Unsubscribe" button would unsubscribe that registrant.
+                    for header in ("List-Unsubscribe", "List-Unsubscribe-Post"):
+                        email.extra_headers.pop(header, None)
                     email.subject = gettext("[Test] %(subject)s") % {"subject": email.subject}
                     email.send()
                     self.message_user(
