@@ -290,7 +290,7 @@ MAILERS = {
             "DJANGO_EMAIL_BACKEND",
             "django.core.mail.backends.smtp.EmailBackend"
             if IS_PRODUCTION
-            else "django.core.mail.backends.console.EmailBackend",
+            else "config.console_mail.EmailBackend",  # readable: decoded text, one line per part
         ),
     }
 }
