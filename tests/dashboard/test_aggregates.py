@@ -8,9 +8,8 @@ from registrations.report_queries import (
     OTHER,
     BreakdownRow,
     ReportFilters,
-    build_breakdowns,
     build_cumulative_curve,
-    build_session_rows,
+    build_report,
     count_daily_registrations,
     sessions_for_report,
 )
@@ -64,7 +63,7 @@ def data_set(past_session):
 def test_session_rows_count_each_stage_by_hand(data_set):
     a, b = data_set
 
-    rows = build_session_rows(sessions_for_report(ReportFilters()))
+    rows = build_report(sessions_for_report(ReportFilters())).rows
 
     figures = [
         (row.session, row.registered, row.confirmed, row.cancelled, row.attended, row.certified, row.english,
@@ -80,7 +79,7 @@ def test_session_rows_count_each_stage_by_hand(data_set):
 
 
 def test_breakdowns_merge_small_cells_into_other(data_set):
-    breakdowns = build_breakdowns(sessions_for_report(ReportFilters()))
+    breakdowns = build_report(sessions_for_report(ReportFilters())).breakdowns
 
     # KZ has 5 registrations but only 3 attended: a small cell, so all of KZ goes to "other";
     # DE (2) and FR (1) are small too. UZ (6 registered, 5 attended) is shown.
