@@ -204,13 +204,17 @@ def promote_registration(
 ) -> Registration:
     """An organiser gives a waitlisted person a place, even beyond capacity (their decision).
 
-    Side effects: audit entry and the promotion email after commit.
+    Nothing changes for a registration that is not waitlisted, or when the session is cancelled or
+    has started (a place there is worth nothing). Side effects: audit entry and the promotion email
+    after commit.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_session(registration.session)
+        session = _lock_session(registration.session)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status != Registration.Status.WAITLISTED:
+            return registration
+        if registration_state(session, now) in {RegistrationState.CANCELLED, RegistrationState.STARTED}:
             return registration
         _confirm(registration, actor=actor, now=now, by_organiser=True)
     return registration

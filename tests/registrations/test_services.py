@@ -197,3 +197,23 @@ def test_plain_text_parts_are_not_html_escaped():
     assert "Hello Siobhán O'Neill," in message.body
     assert "Women's health & data <basics>" in message.body
     assert "Women&#x27;s health &amp; data &lt;basics&gt;" in message.alternatives[0].content
+
+
+@pytest.mark.parametrize("change", [{"status": "cancelled"}, {"starts_at": "started"}])
+def test_organiser_cannot_promote_into_a_cancelled_or_started_session(change):
+    session = SessionFactory(capacity=1)
+    register(session)
+    waiting = register(session).registration
+    mail.outbox.clear()
+    if change.get("starts_at"):
+        session.starts_at = timezone.now() - dt.timedelta(minutes=1)
+        session.save(update_fields=["starts_at"])
+    else:
+        session.status = "cancelled"
+        session.save(update_fields=["status"])
+
+    promote_registration(registration=waiting, actor=UserFactory(is_staff=True))
+
+    waiting.refresh_from_db()
+    assert waiting.status == "waitlisted"
+    assert mail.outbox == []
