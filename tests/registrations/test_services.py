@@ -217,3 +217,19 @@ def test_organiser_cannot_promote_into_a_cancelled_or_started_session(change):
     waiting.refresh_from_db()
     assert waiting.status == "waitlisted"
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "expected"),
+    [
+        ("en", 15, "it opens 15 minutes before the start"),
+        ("ru", 21, "начнёт работать за 21 минуту до начала"),
+        ("ru", 45, "начнёт работать за 45 минут до начала"),
+    ],
+)
+def test_confirmation_says_when_the_join_link_opens(settings, language, minutes, expected):
+    settings.JOIN_WINDOW_OPENS_MINUTES = minutes
+
+    register(SessionFactory(), language=language)
+
+    assert expected in mail.outbox[0].body
