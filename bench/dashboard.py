@@ -123,6 +123,7 @@ def build_data() -> None:
     from registrations.attendance_models import Attendance  # noqa: PLC0415
     from registrations.certificate_models import Certificate  # noqa: PLC0415
     from registrations.models import Profession, Registration  # noqa: PLC0415
+    from registrations.report_flags import refresh_report_flags  # noqa: PLC0415
 
     rng = random.Random(2024)
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -203,6 +204,7 @@ def build_data() -> None:
             flush()
     flush()
     Registration.objects.update(created_at=F("privacy_consent_at"))
+    refresh_report_flags(Registration.objects.values("pk"))
 
 
 if __name__ == "__main__":

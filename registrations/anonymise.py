@@ -24,6 +24,7 @@ from registrations.calendar_tokens import CalendarFeedToken
 from registrations.certificate_models import Certificate
 from registrations.models import AuditEntry, Profile, Registration
 from registrations.outbox_models import OutboxMessage
+from registrations.report_flags import refresh_report_flags
 
 # What a manual attendance row's reason becomes (the database wants one for manual rows).
 REMOVED_REASON = "—"
@@ -109,15 +110,16 @@ def drop_certificate_files(certificates: QuerySet[Certificate]) -> int:
 
 def delete_certificates(certificates: QuerySet[Certificate]) -> int:
     """Delete the certificates and their PDFs: their codes no longer verify."""
-    rows = list(certificates.values_list("pk", "pdf"))
+    rows = list(certificates.values_list("pk", "pdf", "registration_id"))
     if not rows:
         return 0
-    ids = [pk for pk, _pdf in rows]
+    ids = [pk for pk, _pdf, _registration_id in rows]
     # A replaced certificate points at its successor (PROTECT): unlink before deleting.
     Certificate.objects.filter(pk__in=ids).update(replaced_by=None)
     Certificate.objects.filter(replaced_by_id__in=ids).update(replaced_by=None)
     Certificate.objects.filter(pk__in=ids).delete()
-    _delete_files_after_commit(name for _pk, name in rows)
+    refresh_report_flags({registration_id for _pk, _pdf, registration_id in rows})
+    _delete_files_after_commit(name for _pk, name, _registration_id in rows)
     return len(rows)
 
 

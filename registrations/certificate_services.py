@@ -20,6 +20,7 @@ from registrations.attendance.services import attended_minutes, eligible_registr
 from registrations.certificate_models import Certificate
 from registrations.certificates import build_certificate_data, render_certificate_pdf
 from registrations.models import AuditEntry, Profile, Registration
+from registrations.report_flags import refresh_report_flags
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -104,6 +105,7 @@ def issue_certificate(*, registration: Registration, actor: "AbstractBaseUser | 
             ):
                 return None
             certificate = _create_certificate(registration, minutes=minutes, actor=actor)
+            refresh_report_flags([registration.pk])
             _audit(CERTIFICATE_ISSUED, certificate, actor)
             _queue_email(certificate)
     except IntegrityError:
@@ -172,6 +174,7 @@ def revoke_certificate(
         certificate.revoked_at = now or timezone.now()
         certificate.reason = reason
         certificate.save(update_fields=["status", "revoked_at", "reason"])
+        refresh_report_flags([certificate.registration_id])
         _audit(CERTIFICATE_REVOKED, certificate, actor)
     return certificate
 
@@ -205,6 +208,7 @@ def reissue_certificate(
         new = _create_certificate(registration, minutes=minutes if minutes is not None else old.minutes, actor=actor)
         old.replaced_by = new
         old.save(update_fields=["replaced_by"])
+        refresh_report_flags([registration.pk])
         _audit(CERTIFICATE_REPLACED, old, actor, replaced_by=new.pk)
         _audit(CERTIFICATE_ISSUED, new, actor, replaces=old.pk)
         _queue_email(new)

@@ -38,6 +38,7 @@ from events.models import Series, Session, SessionSpeaker, Speaker
 from registrations.attendance_models import Attendance, AttendanceSource
 from registrations.certificate_models import CODE_ALPHABET, CODE_LENGTH, Certificate
 from registrations.models import Profession, Registration
+from registrations.report_flags import refresh_report_flags
 
 SERIES_ZONE = "Europe/Copenhagen"
 PEOPLE = 2400
@@ -404,5 +405,6 @@ def _write(session: Session, plan: list[PlannedRegistration], people: list[Perso
             ],
             batch_size=500,
         )
+    refresh_report_flags(_demo_registrations(session).values("pk"))
     return len(created)
 

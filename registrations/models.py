@@ -121,6 +121,11 @@ class Registration(models.Model):
     # changing it revokes every link handed out so far.
     token_salt = models.CharField(max_length=32, default=new_token_salt, editable=False)
     join_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Kept up to date by registrations.report_flags.refresh_report_flags() whenever attendance or
+    # certificates change, so the dashboard counts them without looking up other tables. Internal
+    # (not shown or edited anywhere), hence no translated verbose names.
+    attended = models.BooleanField(default=False, editable=False)
+    has_valid_certificate = models.BooleanField(default=False, editable=False)
 
     objects = RegistrationQuerySet.as_manager()
 

@@ -9,7 +9,13 @@ formatting, no translation. The definitions, which the dashboard page states too
 - attended: a registration whose minutes that count are above zero, with the rule of
   `registrations.attendance.services.attended_minutes()`: a row set by hand wins, even with
   0 minutes; otherwise any platform report's row;
-- certificate issued: a registration with a valid certificate;
+- certificate issued: a registration with a valid certificate.
+
+Both come from flags stored on the registration (`Registration.attended`,
+`Registration.has_valid_certificate`), kept up to date with these rules by
+`registrations.report_flags.refresh_report_flags()` wherever attendance or certificates change;
+the rest:
+
 - waiting at the start: put on the waitlist before the session started and neither given a
   place nor cancelled before it started (for an upcoming session: waiting now);
 - promoted: given a place after being waitlisted (`confirmed_at` later than `waitlisted_at`;
@@ -27,8 +33,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from events.models import Series, Session
-from registrations.attendance_models import Attendance, AttendanceSource
-from registrations.certificate_models import Certificate
 from registrations.models import Registration
 
 # A value with fewer people than this in any non-empty cell is shown only inside "other".
@@ -111,29 +115,6 @@ def _registrations(sessions: QuerySet[Session]) -> QuerySet[Registration]:
     return Registration.objects.filter(session__in=sessions.values("pk")).order_by()
 
 
-def _attended() -> Q:
-    """Registrations that attended: see the module docstring.
-
-    One uncorrelated `pk IN (…)`, which PostgreSQL hashes once ("hashed SubPlan") instead of
-    probing the attendance index for every registration (ten times faster than a correlated
-    EXISTS at 300,000 registrations). With at most one manual row per registration (a database
-    constraint), "the manual row wins" becomes: some row above 0 minutes, and no manual row of
-    0 minutes; that exclusion is applied inside the subquery, to the few attendance rows, so each
-    registration is looked up in one hash table only.
-    """
-    set_to_zero = Attendance.objects.filter(source=AttendanceSource.MANUAL, minutes=0).values("registration_id")
-    attended = (
-        Attendance.objects.filter(minutes__gt=0)
-        .exclude(registration_id__in=set_to_zero)
-        .values("registration_id")
-    )
-    return Q(pk__in=attended)
-
-
-def _certified() -> Q:
-    return Q(pk__in=Certificate.objects.filter(status=Certificate.Status.VALID).values("registration_id"))
-
-
 # The SessionRow counters that `build_report()` fills from its query, in its column order.
 _SESSION_FIGURES = (
     "registered", "confirmed", "cancelled", "attended", "certified", "english", "russian",
@@ -148,9 +129,8 @@ def build_report(sessions: QuerySet[Session]) -> Report:
     Every figure comes from one scan of the registrations, grouped by session, country and
     profession together (at most sessions × some 50 countries × 11 professions rows, a few
     thousand in practice), and is added up here into the per-session rows and the per-value
-    breakdowns. One scan instead of one per chart: counting the registrations is cheap, but
-    looking each one up in the attendance and certificate hash tables is what costs (about two
-    thirds of the time at 300,000 registrations), and this does it once per registration.
+    breakdowns. One scan instead of one per chart. Attended and certified are the registration's
+    stored flags (see `registrations.report_flags`), so no other table is looked up per row.
 
     Breakdowns: a value whose registrations, or whose attendance when not zero, count fewer than
     MIN_CELL_SIZE people goes into OTHER; of the rest, the TOP_VALUES largest are shown and the
@@ -179,8 +159,8 @@ def build_report(sessions: QuerySet[Session]) -> Report:
             registered=Count("pk"),
             confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
             cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-            attended=Count("pk", filter=_attended()),
-            certified=Count("pk", filter=_certified()),
+            attended=Count("pk", filter=Q(attended=True)),
+            certified=Count("pk", filter=Q(has_valid_certificate=True)),
             english=Count("pk", filter=Q(language="en")),
             russian=Count("pk", filter=Q(language="ru")),
             waiting_at_start=Count("pk", filter=waiting_at_start),

@@ -42,6 +42,7 @@ from registrations.attendance_models import (
     SessionCertificateSettings,
 )
 from registrations.models import AuditEntry, Registration
+from registrations.report_flags import refresh_report_flags
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -249,7 +250,9 @@ def import_attendance_report(
     preview = read_report(session=session, source=source, content=content, zone=zone)
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
-        Attendance.objects.filter(registration__session=session, source=source).delete()
+        earlier = Attendance.objects.filter(registration__session=session, source=source)
+        touched = set(earlier.values_list("registration_id", flat=True))
+        earlier.delete()
         record = AttendanceImport.objects.create(
             session=session,
             source=source,
@@ -268,6 +271,7 @@ def import_attendance_report(
             )
             for item in preview.matched
         )
+        refresh_report_flags(touched | {item.registration.pk for item in preview.matched})
         AuditEntry.objects.create(
             action=ATTENDANCE_IMPORTED,
             session=session,
@@ -309,6 +313,7 @@ def set_manual_attendance(
                 "connections": 1,
             },
         )
+        refresh_report_flags([registration.pk])
         AuditEntry.objects.create(
             action=ATTENDANCE_SET,
             registration=registration,
@@ -324,6 +329,7 @@ def clear_manual_attendance(*, registration: Registration, actor: "AbstractBaseU
     with transaction.atomic():
         deleted, _detail = Attendance.objects.filter(registration=registration, source=AttendanceSource.MANUAL).delete()
         if deleted:
+            refresh_report_flags([registration.pk])
             AuditEntry.objects.create(
                 action=ATTENDANCE_CLEARED, registration=registration, session_id=registration.session_id, actor=actor
             )

@@ -11,6 +11,7 @@ import pytest
 import registrations.dashboard_admin  # noqa: F401 (registers the dashboard's admin)
 from registrations.attendance_models import Attendance
 from registrations.certificate_models import Certificate
+from registrations.report_flags import refresh_report_flags
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -42,13 +43,15 @@ def make_registration(
 
 
 def attend(registration, minutes, source="zoom"):
-    return Attendance.objects.create(
+    attendance = Attendance.objects.create(
         registration=registration, source=source, minutes=minutes, reason="test" if source == "manual" else ""
     )
+    refresh_report_flags([registration.pk])  # what the attendance services do after writing
+    return attendance
 
 
 def certify(registration, status="valid"):
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         registration=registration,
         status=status,
         language=registration.language,
@@ -57,6 +60,8 @@ def certify(registration, status="valid"):
         session_date=registration.session.starts_at.date(),
         minutes=60,
     )
+    refresh_report_flags([registration.pk])  # what the certificate services do after writing
+    return certificate
 
 
 @pytest.fixture
