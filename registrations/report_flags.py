@@ -24,7 +24,8 @@ from registrations.models import Registration
 def attended_condition(attendance_model=Attendance, *, manual: str = AttendanceSource.MANUAL) -> Exists:
     """True for a registration whose manual row is above 0 minutes, or, without one, any row is."""
     rows = attendance_model.objects.filter(registration_id=OuterRef("pk"))
-    has_manual = rows.filter(source=manual)
+    # Inside `rows`, OuterRef points at the attendance row: its registration's manual row.
+    has_manual = attendance_model.objects.filter(registration_id=OuterRef("registration_id"), source=manual)
     return Exists(rows.filter(Q(source=manual) | ~Exists(has_manual), minutes__gt=0))
 
 

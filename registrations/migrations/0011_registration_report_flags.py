@@ -10,7 +10,8 @@ def backfill(apps, schema_editor):
     Attendance = apps.get_model("registrations", "Attendance")
     Certificate = apps.get_model("registrations", "Certificate")
     rows = Attendance.objects.filter(registration_id=OuterRef("pk"))
-    has_manual = rows.filter(source="manual")
+    # Inside `rows`, OuterRef points at the attendance row: its registration's manual row.
+    has_manual = Attendance.objects.filter(registration_id=OuterRef("registration_id"), source="manual")
     attended = Exists(rows.filter(Q(source="manual") | ~Exists(has_manual), minutes__gt=0))
     certified = Exists(Certificate.objects.filter(registration_id=OuterRef("pk"), status="valid"))
     Registration.objects.filter(Exists(Attendance.objects.filter(registration_id=OuterRef("pk")))).update(

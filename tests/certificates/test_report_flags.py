@@ -48,3 +48,16 @@ def test_certificate_issue_replace_revoke_and_delete(session_2024):
     assert flags(john) == (True, True)
     delete_certificates(Certificate.objects.filter(pk=again.pk))
     assert flags(john) == (True, False)
+
+
+def test_a_manual_row_of_another_person_does_not_count(session_2024):
+    """Attendance ids and registration ids differ: the manual-row check must follow registration_id."""
+    people = [make_registration(session_2024, email=f"p{i}@nhs.example", full_name=f"P {i}") for i in range(4)]
+    # Offset attendance ids from registration ids, then give only the last person a manual 0.
+    for person in people:
+        Attendance.objects.create(registration=person, source="zoom", minutes=50)
+    set_manual_attendance(registration=people[-1], minutes=0, reason="was not there", actor=None)
+
+    refresh_report_flags([person.pk for person in people])
+
+    assert [flags(person) for person in people] == [(True, False), (True, False), (True, False), (False, False)]
