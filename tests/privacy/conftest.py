@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -19,8 +17,6 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.functions import Cast
 from django.urls import clear_url_caches
-from django.utils import translation
-from django.utils.translation import trans_real
 
 from registrations.attendance_models import Attendance
 from registrations.calendar_tokens import issue_feed_token
@@ -40,40 +36,6 @@ def _privacy_urls(settings):
     clear_url_caches()
     yield
     clear_url_caches()
-
-
-@pytest.fixture(scope="session")
-def _merged_catalogue(tmp_path_factory):
-    with (ROOT / "locale/ru/LC_MESSAGES/django.po").open("rb") as handle:
-        catalogue = read_po(handle, locale="ru")
-    for name in FRAGMENTS:
-        path = ROOT / "locale/fragments" / name
-        if not path.exists():
-            continue
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale="ru"):
-                if not message.id:
-                    continue
-                key = message.id[0] if isinstance(message.id, tuple) else message.id
-                if catalogue.get(key, context=message.context) is not None:
-                    catalogue.delete(key, context=message.context)
-                catalogue[message.id] = message
-    folder = tmp_path_factory.mktemp("locale") / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with (folder / "django.mo").open("wb") as handle:
-        write_mo(handle, catalogue)
-    return folder.parent.parent
-
-
-@pytest.fixture(autouse=True)
-def _russian_catalogue(settings, _merged_catalogue):
-    settings.LOCALE_PATHS = [_merged_catalogue]
-    trans_real._translations = {}
-    trans_real._default = None
-    translation.trans_real._active = translation.trans_real.Local()
-    yield
-    trans_real._translations = {}
-    trans_real._default = None
 
 
 @pytest.fixture
