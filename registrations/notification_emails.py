@@ -108,11 +108,6 @@ def _certified_registration_ids(registration_ids: list[int]) -> set[int]:
     )
 
 
-_base_context = emails.base_context
-_place_links = emails.place_links
-_render = emails.render_parts
-
-
 def _message(
     *, registration: Registration, outbox: OutboxMessage | None, subject: str, text: str, html: str,
     automatic: bool = True, extra_headers: dict | None = None,
@@ -136,13 +131,13 @@ def build_reminder_email(
     """The reminder `offset_minutes` before the start: time in both zones, join link, updated invite."""
     with translation.override(registration.language):
         context = {
-            **_base_context(registration),
-            **_place_links(registration),
+            **emails.base_context(registration),
+            **emails.place_links(registration),
             "hours": offset_minutes // 60,
             "minutes": offset_minutes,
             "in_hours": offset_minutes % 60 == 0,
         }
-        subject, text, html = _render("notifications/emails/reminder", context)
+        subject, text, html = emails.render_parts("notifications/emails/reminder", context)
     message = _message(registration=registration, outbox=outbox, subject=subject, text=text, html=html)
     message.attach_calendar(build_calendar_invite(registration, "confirmed", now=now))
     return message
@@ -162,7 +157,7 @@ def build_follow_up_email(
             certificates_url = ""
     with translation.override(registration.language):
         context = {
-            **_base_context(registration),
+            **emails.base_context(registration),
             "attended": attended,
             "recording_url": registration.session.recording_url,
             "materials": materials,
@@ -170,7 +165,7 @@ def build_follow_up_email(
             "certificates_url": certificates_url,
         }
         template = "notifications/emails/follow_up_attended" if attended else "notifications/emails/follow_up_missed"
-        subject, text, html = _render(template, context)
+        subject, text, html = emails.render_parts(template, context)
     return _message(registration=registration, outbox=outbox, subject=subject, text=text, html=html)
 
 
@@ -182,7 +177,7 @@ def build_organiser_email(
     link = unsubscribe_url(registration)
     with translation.override(registration.language):
         context = {
-            **_base_context(registration),
+            **emails.base_context(registration),
             "body": organiser_message.body,
             "unsubscribe_url": link,
         }

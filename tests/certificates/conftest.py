@@ -32,7 +32,6 @@ ORGANISER_CODENAMES = [
 
 @pytest.fixture(autouse=True)
 def _certificate_urls(settings):
-    settings.ROOT_URLCONF = "tests.certificates.urls"
     settings.SITE_URL = "https://decoded.example"
     clear_url_caches()
     yield

@@ -3,7 +3,6 @@ that includes locale/fragments/notifications.po (until the lead merges it into l
 clock, and helpers that read the real outbox."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.urls import clear_url_caches
@@ -11,13 +10,11 @@ from django.urls import clear_url_caches
 from registrations.services import register_attendee
 from tests.factories import UserFactory, attendee_details
 
-ROOT = Path(__file__).resolve().parents[2]
 START = dt.datetime(2030, 7, 18, 11, 0, tzinfo=dt.UTC)  # 13:00 in Copenhagen
 
 
 @pytest.fixture(autouse=True)
 def _notification_urls(settings):
-    settings.ROOT_URLCONF = "tests.notifications.urls"
     settings.SITE_URL = "https://decoded.example"
     clear_url_caches()
     yield

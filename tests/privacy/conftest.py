@@ -25,13 +25,11 @@ from registrations.models import Profile, Registration
 from registrations.privacy_models import PrivacyNotice
 from tests.factories import SessionFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parents[2]
 FRAGMENTS = ("notifications.po", "privacy.po")
 
 
 @pytest.fixture(autouse=True)
 def _privacy_urls(settings):
-    settings.ROOT_URLCONF = "tests.privacy.urls"
     settings.SITE_URL = "https://decoded.example"
     clear_url_caches()
     yield
