@@ -27,7 +27,7 @@ def test_readyz_reports_every_dependency(client):
 
 def test_readyz_is_503_when_the_cache_is_unreachable(client):
     # A closed port: Redis refuses the connection. Restored before the cache is cleared.
-    closed = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    closed = {"default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=closed):
         response = client.get("/readyz")
 
