@@ -363,7 +363,7 @@ if IS_PRODUCTION:
     LOGGING["handlers"]["console"]["formatter"] = "json"
     # The load balancer probes these over plain http on the private network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-# Rendered fragments of the public pages live this long at most; any change to the content
-# replaces them at once (events/page_cache.py).
+# Cached public pages and their fragments live this long at most; any change to the content
+# replaces them at once; 0 turns the cache off (events/page_cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = int(env("DECODED_PAGE_CACHE_SECONDS", "3600"))
 # --- end of the issue 9 block ---

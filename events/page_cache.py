@@ -1,9 +1,16 @@
-"""The cache of the public pages' rendered fragments, and when it goes stale.
+"""The cache of the public pages, and when it goes stale.
 
-Public pages (home, upcoming and past sessions, a session, speakers) are cached as rendered
-*fragments* (the `{% cache %}` blocks of their templates), never as whole responses: the page
-around them carries a per-response CSP nonce, the viewer's sign-in state and language links, all
-rendered per request. A fragment's key holds everything its HTML depends on:
+Public pages (home, upcoming and past sessions, a session, speakers) are cached at two levels:
+
+- whole responses, for visitors who carry no session and no messages (`serve_from_page_cache`):
+  most visitors, crawlers and announcement-day crowds. Such a page depends on nothing but its URL
+  and the content: nobody is signed in, no zone was picked, and public pages use no CSP nonce (their
+  only script is a same-origin file, allowed by 'self'; JSON-LD is data, which CSP does not govern).
+  A hit costs two cache reads and no query, and answers a matching If-None-Match with 304;
+- rendered *fragments* (the `{% cache %}` blocks of their templates), for everyone else: the page
+  around them carries the viewer's sign-in state and time zone, rendered per request.
+
+A key holds everything the HTML depends on:
 
 - the language;
 - the content version: one shared value, replaced after any change to a series, session,
@@ -14,7 +21,8 @@ rendered per request. A fragment's key holds everything its HTML depends on:
   registration. What a page shows ("upcoming", "registration is open") changes at those moments
   without any save, so the epoch moves when one of them passes (one aggregate query, then cached
   until that moment, and at most `CLOCK_MAX_SECONDS`);
-- the page: its path (slug) and page number;
+- the page: its path (slug) and page number (a whole response: the full path, host and scheme,
+  which its absolute links are built from);
 - the viewer's picked time zone (pages show times in it), "-" when none was picked.
 
 Old fragments are never deleted: they are simply no longer asked for, and expire after
@@ -22,18 +30,24 @@ Old fragments are never deleted: they are simply no longer asked for, and expire
 """
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
+from http import HTTPStatus
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.translation import get_language
 
 VERSION_KEY = "decoded:public:version"
-CLOCK_KEY = "decoded:public:clock:{version}"
+# (version, epoch): the clock epoch computed under that content version.
+CLOCK_KEY = "decoded:public:clock"
+PAGE_KEY = "decoded:public:page:{digest}"
 # Even without any boundary ahead, the epoch moves hourly (e.g. a new translation catalogue).
 CLOCK_MAX_SECONDS = 3600
 # Query parameters a cached page may carry; any other parameter renders without the cache.
@@ -41,13 +55,31 @@ CACHEABLE_PARAMETERS = frozenset({"page"})
 
 
 def get_content_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex[:12]
-        # add(): when several processes start at once, the first value wins for all of them.
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    return get_public_state()[0]
+
+
+def create_content_version() -> str:
+    version = uuid.uuid4().hex[:12]
+    # add(): when several processes start at once, the first value wins for all of them.
+    cache.add(VERSION_KEY, version, None)
+    return cache.get(VERSION_KEY, version)
+
+
+def get_public_state() -> tuple[str, int]:
+    """The content version and the clock epoch, read in one cache round trip.
+
+    The epoch is the next boundary moment (POSIX seconds) after now; it is stored with the version
+    it was computed under, and computed again when that version was replaced or the moment passed.
+    """
+    now = timezone.now()
+    found = cache.get_many([VERSION_KEY, CLOCK_KEY])
+    version = found.get(VERSION_KEY) or create_content_version()
+    clock = found.get(CLOCK_KEY)
+    if clock is not None and clock[0] == version and clock[1] > now.timestamp():
+        return version, clock[1]
+    epoch = int(find_next_boundary(now).timestamp())
+    cache.set(CLOCK_KEY, (version, epoch), max(1, int(epoch - now.timestamp())))
+    return version, epoch
 
 
 def bump_content_version(**kwargs) -> None:
@@ -58,17 +90,6 @@ def bump_content_version(**kwargs) -> None:
     from caching the old content under the new version.
     """
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None))
-
-
-def get_clock_epoch(version: str) -> int:
-    """The next boundary moment (POSIX seconds) after now; cached until it passes."""
-    key = CLOCK_KEY.format(version=version)
-    now = timezone.now()
-    epoch = cache.get(key)
-    if epoch is None or epoch <= now.timestamp():
-        epoch = int(find_next_boundary(now).timestamp())
-        cache.set(key, epoch, max(1, int(epoch - now.timestamp())))
-    return epoch
 
 
 def find_next_boundary(now: dt.datetime) -> dt.datetime:
@@ -95,8 +116,7 @@ def build_fragment_key(request, *parts) -> str:
     """
     if not is_cacheable(request):
         return ""
-    version = get_content_version()
-    epoch = get_clock_epoch(version)
+    version, epoch = get_public_state()
     zone = getattr(request, "viewer_timezone", None) or "-"
     page = request.GET.get("page", "1")
     raw = "|".join(str(part) for part in (get_language(), version, epoch, zone, request.path, page, *parts))
@@ -105,3 +125,57 @@ def build_fragment_key(request, *parts) -> str:
 
 def get_fragment_timeout() -> int:
     return settings.PUBLIC_PAGE_CACHE_SECONDS
+
+
+def is_anonymous_visitor(request) -> bool:
+    """No session (so nobody signed in, no picked zone) and no pending messages."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and CookieStorage.cookie_name not in request.COOKIES
+
+
+def build_page_key(request) -> str:
+    """The cache key of a whole public response; "" when this request must not use the cache."""
+    if (
+        not get_fragment_timeout()
+        or request.method != "GET"
+        or not is_anonymous_visitor(request)
+        or not is_cacheable(request)
+    ):
+        return ""
+    version, epoch = get_public_state()
+    raw = "|".join((get_language(), version, str(epoch), request.scheme, request.get_host(), request.get_full_path()))
+    return PAGE_KEY.format(digest=hashlib.sha256(raw.encode()).hexdigest()[:40])
+
+
+def serve_from_page_cache(view):
+    """View decorator: whole responses of a public page for anonymous visitors, from the cache.
+
+    A miss renders the view as usual and stores a 200 response that set no cookie and used no
+    CSP nonce (anything per request). Hits and stored responses carry an ETag (the key: it changes
+    with the content version and clock), so a browser or proxy revalidating gets a 304.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = build_page_key(request)
+        if not key:
+            return view(request, *args, **kwargs)
+        etag = f'"{key.rsplit(":", 1)[1]}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return response
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+        else:
+            response = view(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)):
+                response.render()
+            if response.status_code != HTTPStatus.OK or response.cookies or getattr(request, "_csp_nonce", None):
+                return response
+            cache.set(key, (response.content, response["Content-Type"]), get_fragment_timeout())
+        response["ETag"] = etag
+        return response
+
+    return wrapper

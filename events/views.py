@@ -3,11 +3,11 @@
 Views only choose rows (named QuerySet methods) and render; formatting lives in
 `events/timefmt.py` and the template tags. Drafts are not found; the join URL is never rendered.
 
-The public pages' content is a cached fragment (events/page_cache.py): views hand the template
-lazy values, so a page served from the cache runs only the queries that decide whether it
+The public pages are cached (events/page_cache.py): whole responses for anonymous visitors (no
+query on a hit), and the content as a fragment for everyone else: views hand the template lazy
+values, so a fragment served from the cache runs only the queries that decide whether the page
 exists (a detail page's row, a list's count), and none for its content.
 """
-
 
 import functools
 
@@ -40,6 +40,7 @@ def get_page_cache_context(request, *parts) -> dict:
 
 
 @require_GET
+@page_cache.serve_from_page_cache
 def home(request):
     def get_upcoming() -> list[Session]:
         return list(Session.objects.public().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
@@ -64,7 +65,12 @@ def home(request):
 
 
 class PublicPageMixin:
-    """Adds the page cache's key and timeout to the context of a public list or detail view."""
+    """A public list or detail view: whole responses cached for anonymous visitors, and the page
+    cache's fragment key and timeout in the context."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return page_cache.serve_from_page_cache(super().as_view(**initkwargs))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **get_page_cache_context(self.request)}

@@ -115,12 +115,15 @@ def registration_status(session) -> str:
     return gettext("Registration is closed.")
 
 
-@register.simple_tag(takes_context=True)
-def jsonld_script(context, data) -> str:
-    """`data` as a JSON-LD <script> element, escaped for HTML and carrying the CSP nonce."""
+@register.simple_tag
+def jsonld_script(data) -> str:
+    """`data` as a JSON-LD <script> element, escaped for HTML.
+
+    No CSP nonce: a data block is never executed, so script-src does not apply to it, and a page
+    without a nonce can be cached whole (events/page_cache.py).
+    """
     payload = json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html(
-        '<script type="application/ld+json" nonce="{}">{}</script>',
-        context.get("csp_nonce", ""),
+        '<script type="application/ld+json">{}</script>',
         mark_safe(payload),  # noqa: S308 (JSON with <, > and & escaped above, as json_script does)
     )
