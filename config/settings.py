@@ -153,6 +153,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Stores nothing: what `{% cache %}` uses for a fragment that must not be cached (events/page_cache.py).
+CACHES["off"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 
 # Argon2 first; older hashes are upgraded on the next sign-in.
 PASSWORD_HASHERS = [

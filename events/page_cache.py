@@ -114,7 +114,7 @@ def build_fragment_key(request, *parts) -> str:
     An empty string when the request must not use the cache (unknown query parameters: they would
     be rendered into links of the fragment and could fill the cache with variants).
     """
-    if not is_cacheable(request):
+    if not get_fragment_timeout() or not is_cacheable(request):
         return ""
     version, epoch = get_public_state()
     zone = getattr(request, "viewer_timezone", None) or "-"
@@ -125,6 +125,15 @@ def build_fragment_key(request, *parts) -> str:
 
 def get_fragment_timeout() -> int:
     return settings.PUBLIC_PAGE_CACHE_SECONDS
+
+
+def get_fragment_cache_alias(key: str) -> str:
+    """The cache `{% cache %}` uses: "default", or a no-op one when the fragment must not be cached.
+
+    Django's tag reads and writes its cache whatever the timeout; an uncacheable page (or the
+    cache turned off) should cost no round trip at all.
+    """
+    return "default" if key else "off"
 
 
 def is_anonymous_visitor(request) -> bool:

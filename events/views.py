@@ -36,7 +36,11 @@ SPEAKERS_PER_PAGE = 24
 def get_page_cache_context(request, *parts) -> dict:
     """The `{% cache %}` arguments of a public page: its key, and 0 seconds when not cacheable."""
     key = page_cache.build_fragment_key(request, *parts)
-    return {"page_cache_key": key, "page_cache_timeout": page_cache.get_fragment_timeout() if key else 0}
+    return {
+        "page_cache_key": key,
+        "page_cache_timeout": page_cache.get_fragment_timeout() if key else 0,
+        "page_cache_alias": page_cache.get_fragment_cache_alias(key),
+    }
 
 
 @require_GET
