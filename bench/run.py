@@ -51,8 +51,14 @@ def wrk(url: str, clients: int) -> dict:
             "errors": int(socket_errors) + int(status_errors)}
 
 
-def add(workload: str, ours: dict | None, floor: dict | None, floor_name: str, unit: str = "req/s", note: str = "") -> None:
-    ROWS.append({"workload": workload, "ours": ours, "floor": floor, "floor_name": floor_name, "unit": unit, "note": note})
+def add(workload: str, ours: dict | None, floor: dict | None, floor_name: str, unit: str = "req/s", note: str = "",
+        target: str = "", met=None) -> None:
+    if not target:
+        target, met = next(((words, check) for prefix, check, words in TARGETS if workload.startswith(prefix)),
+                           ("", None))
+    verdict = ("met" if met(ours or {}, floor or {}) else "missed") if met and ours else ""
+    ROWS.append({"workload": workload, "ours": ours, "floor": floor, "floor_name": floor_name, "unit": unit, "note": note,
+                 "target": f"{target}: {verdict}" if target else "–"})
     print(format_row(ROWS[-1]), flush=True)
 
 
@@ -64,17 +70,34 @@ def format_row(row: dict) -> str:
         return f"{result['p50']:.1f} / {result['p95']:.1f} / {result['p99']:.1f}" if result.get("p50") is not None else "–"
 
     return (f"| {row['workload']} | {ours.get('rps', 0):.0f} {row['unit']} | {lat(ours)} | {ours.get('errors', 0)} "
-            f"| {row['floor_name']}: {floor.get('rps', 0):.0f} | {ratio} | {row['note']} |")
+            f"| {row['floor_name']}: {floor.get('rps', 0):.0f} | {ratio} | {row['target']} | {row['note']} |")
+
+
+# The issue's targets, checked in the table's last column: (workload prefix, check, wording).
+TARGETS = [
+    ("session, uncached, 8 clients", lambda r, f: r["rps"] >= 300 and r["p99"] < 50, "≥300 req/s, p99 <50 ms"),
+    ("home, uncached", lambda r, f: r["rps"] >= 150, "≥150 req/s"),
+    ("session list, uncached", lambda r, f: r["rps"] >= 150, "≥150 req/s"),
+    ("speaker list, uncached", lambda r, f: r["rps"] >= 150, "≥150 req/s"),
+    ("registration rush", lambda r, f: r["rps"] >= 150 and r["p99"] < 500 and r["errors"] == 0
+     and (r["confirmed"], r["waitlisted"]) == (1000, 2000), "≥150 reg/s, p99 <500 ms, 0 errors, 1,000 + 2,000"),
+    ("certificates", lambda r, f: r.get("seconds", 1e9) < 120, "3,000 in <120 s"),
+]
 
 
 def bench_pages(env: dict, reference_env: dict) -> None:
-    pages = [("home", "/en/"), ("session", "/en/sessions/bench-session-400/"), ("speaker", "/ru/speakers/bench-speaker-7/"),
-             ("series feed (500 sessions)", "/en/series/bench.ics")]
-    floors = {"home": "/list/", "session": "/detail/5/", "speaker": "/detail/5/", "series feed (500 sessions)": "/cached/"}
+    """Cached pages against Django's cached-page floor (the issue's 70 % target); uncached pages
+    against the matching plain-Django page (a minimal detail, a 20-item list)."""
+    cached_pages = [("home", "/en/"), ("session", "/en/sessions/bench-session-400/"),
+                    ("speaker", "/ru/speakers/bench-speaker-7/"), ("series feed (500 sessions)", "/en/series/bench.ics")]
+    uncached_pages = [("session", "/en/sessions/bench-session-400/", "/detail/5/"),
+                      ("speaker", "/ru/speakers/bench-speaker-7/", "/detail/5/"),
+                      ("home", "/en/", "/list/"), ("session list", "/en/sessions/", "/list/"),
+                      ("speaker list", "/en/speakers/", "/list/")]
     floor_names = {"/list/": "20-item list", "/detail/5/": "minimal detail", "/cached/": "cached page"}
     reference = {}
     with Gunicorn(reference_env, port=free_port(), app="bench.reference.wsgi") as server:
-        for path in {*floors.values()}:
+        for path in floor_names:
             http_get(server.base + path)
             for clients in CONCURRENCY:
                 reference[(path, clients)] = wrk(server.base + path, clients)
@@ -84,21 +107,17 @@ def bench_pages(env: dict, reference_env: dict) -> None:
         status, _headers, body = http_get(server.base + "/en/series/bench.ics")
         cold_ms = (time.perf_counter() - began) * 1000
         NOTES.append(f"Series feed of 500 sessions, cold (empty cache, one request): {cold_ms:.0f} ms, "
-                     f"{len(body) // 1024} KB, status {status}.")
-        for name, path in pages:
-            http_get(server.base + path)  # fills the fragment cache
+                     f"{len(body) // 1024} KB, status {status} (target <150 ms).")
+        for name, path in cached_pages:
+            http_get(server.base + path)  # fills the cache
             for clients in CONCURRENCY:
-                floor = floors[name]
                 add(f"{name}, cached, {clients} clients", wrk(server.base + path, clients),
-                    reference[(floor, clients)], floor_names[floor])
+                    reference[("/cached/", clients)], "cached page", target="≥0.70 of floor",
+                    met=lambda r, f: r["rps"] >= 0.7 * f["rps"])
     with Gunicorn({**env, "DECODED_PAGE_CACHE_SECONDS": "0"}, port=free_port()) as server:
-        for name, path in pages[:3]:
-            add(f"{name}, uncached, 8 clients", wrk(server.base + path, 8), reference[(floors[name], 8)],
-                floor_names[floors[name]], note="fragment cache off")
-    with Gunicorn({**env, "DECODED_PAGE_CACHE_SECONDS": "0"}, port=free_port(), worker_class="gthread",
-                  workers=2, threads=4) as server:
-        add("session, uncached, 32 clients, gthread 2×4", wrk(server.base + pages[1][1], 32),
-            reference[(floors["session"], 32)], "minimal detail", note="compare: sync 5 workers above")
+        for name, path, floor in uncached_pages:
+            add(f"{name}, uncached, 8 clients", wrk(server.base + path, 8), reference[(floor, 8)],
+                floor_names[floor], note="page cache off")
 
 
 def count_registrations(env: dict, slug: str) -> dict:
@@ -132,6 +151,7 @@ def bench_rush(env: dict, reference_env: dict, data: dict) -> None:
             NOTES.append("First failed rush response: " + result["bad_bodies"][0][:300].decode(errors="replace"))
     counts = count_registrations(env, slug)
     result["errors"] = sum(n for status, n in result["statuses"].items() if status != 200)
+    result.update(confirmed=counts["confirmed"], waitlisted=counts["waitlisted"])
     with Gunicorn(reference_env, port=free_port(), app="bench.reference.wsgi") as server:
         floor = httpload.run("127.0.0.1", server.port, [
             httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)
@@ -160,7 +180,8 @@ def bench_certificates(env: dict, data: dict) -> None:
             worker.send_signal(signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=60)
-    add("certificates: 3,000, 2 db_worker processes", {"rps": issued / seconds}, None, "–", unit="cert/s",
+    add("certificates: 3,000, 2 db_worker processes", {"rps": issued / seconds, "seconds": seconds}, None, "–",
+        unit="cert/s",
         note=f"{issued} issued in {seconds:.0f} s (incl. worker start; emails queued alongside)")
 
 
@@ -208,8 +229,8 @@ def main() -> int:
     return 0
 
 
-HEADER = ("| workload | ours | p50 / p95 / p99 ms | errors | plain-Django floor | ratio | notes |\n"
-          "|---|---|---|---|---|---|---|")
+HEADER = ("| workload | ours | p50 / p95 / p99 ms | errors | plain-Django floor | ratio | target | notes |\n"
+          "|---|---|---|---|---|---|---|---|")
 
 
 def write_results() -> None:
