@@ -1,0 +1,25 @@
+"""The start-up warm-up of web processes (config/warmup.py), run before gunicorn forks."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
+
+from config.warmup import warm_up
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warm_up_compiles_every_template_and_runs_no_query():
+    # Forked workers must not inherit a database connection: the warm-up may not query.
+    with CaptureQueriesContext(connection) as queries:
+        warm_up()  # raises on a template that does not compile
+
+    assert len(queries) == 0
+
+
+def test_warm_up_builds_the_reverse_tables_of_both_languages():
+    warm_up()
+
+    # Django keeps one reverse table per language under i18n_patterns.
+    assert {"en", "ru"} <= set(get_resolver()._reverse_dict)
