@@ -1,11 +1,13 @@
 """Pure iCalendar builders: sessions in, RFC 5545 bytes out.
 
 Nothing here queries the database, reads the request or sends anything. Callers pass sessions
-fetched with `Session.objects.with_speakers()` (so speakers and the series are already loaded), the
+fetched with `Session.objects.with_speakers()` (so speakers and the series are already loaded; the
+feeds fetch only the columns written, `events.calendar_views.select_calendar_columns`), the
 language to write in and the site's public origin; text is rendered inside
-`translation.override(language)`. `icalendar` does the RFC 5545 form (CRLF, folding at 75 octets
-without splitting a UTF-8 character, TEXT escaping); tests/events/test_calendar_*.py prove it with
-two parsers (icalendar and Mozilla's ical.js).
+`translation.override(language)`. icalendar's serialisation (or `events.ics`, its byte-for-byte
+equal for published files) gives the RFC 5545 form (CRLF, folding at 75 octets without splitting a
+UTF-8 character, TEXT escaping); tests/events/test_calendar_*.py prove it with two parsers
+(icalendar and Mozilla's ical.js).
 
 Identity and versions
     Every VEVENT has the UID `decoded-{session.pk}@{host}`: the same in the public file, the series
@@ -35,6 +37,16 @@ Replies to invites
     no-reply mailbox discards what it receives: organisers are never flooded. People who want to
     write to the organisers reply to the email itself, which goes to the series' reply-to address.
     Places are changed on the site only (register, cancel link), never by calendar replies.
+
+Two writers, one content
+    `build_session_event` builds a VEVENT from icalendar's objects (invites: one per person per
+    message). Published files (`build_publish_calendar`: a session's file, the series feed, the
+    personal feed) write the same VEVENT's lines directly (`events.ics`), because building and
+    serialising icalendar objects took over a second for a feed of 500 sessions. Both writers take
+    their values from `_event_values`; tests/events/test_calendar_lines.py proves their bytes
+    equal. What all entries of one file share (the language's phrases, the host, the pattern of
+    session page URLs) is looked up once per file (`EntryContext`), not once per entry, and each
+    VTIMEZONE is generated once per zone and year range per process (`events.ics.vtimezone`).
 """
 
 import datetime as dt
@@ -46,9 +58,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
+from events import ics
 from events.timefmt import format_time_range
 
 if TYPE_CHECKING:
@@ -109,6 +123,138 @@ def session_url(session: "Session", *, language: str, site_url: str) -> str:
         return f"{site_url}{session.get_absolute_url()}"
 
 
+class EntryContext:
+    """What the entries of one calendar file share: the language's phrases and the site's addresses.
+
+    Made once per file, so that a feed of 500 sessions looks each phrase up once instead of about
+    twenty times per entry. Entries are written inside `translation.override(language)` (the
+    sessions' and speakers' translated fields follow the active language).
+    """
+
+    def __init__(self, *, language: str, site_url: str) -> None:
+        self.language = language
+        self.site_url = site_url
+        with translation.override(language):
+            self.cancelled_title = gettext("Cancelled: %(title)s")
+            self.cancelled_sentence = gettext("This session has been cancelled.")
+            self.when = gettext("When: %(time)s")
+            self.online = pgettext("calendar location", "Online")
+            self.join_link_sentence = gettext("Your personal join link (please do not share it): %(url)s")
+            self.register_sentence = gettext("Register on the session page to receive your personal join link.")
+            self.session_page_sentence = gettext("Session page: %(url)s")
+            # Translators: one speaker in a calendar entry, e.g. "Anna Petrova (Moderator), CISO, City Hospital".
+            self.speaker_with_details = gettext("%(name)s (%(role)s), %(details)s")
+            self.speaker_without_details = gettext("%(name)s (%(role)s)")
+            self.language_sentences = {
+                ("en", ()): gettext("In English."),
+                ("ru", ()): gettext("In Russian."),
+                ("en", ("ru",)): gettext("In English, with interpretation into Russian."),
+                ("ru", ("en",)): gettext("In Russian, with interpretation into English."),
+            }
+            self.other_languages = gettext("Language: %(floor)s. Interpretation: %(others)s.")
+            self.language_names = {code: str(name) for code, name in settings.LANGUAGES}
+            # Session pages differ only by slug, and a slug is ASCII that `reverse` writes unchanged.
+            self._page_prefix, self._page_suffix = reverse(
+                "events:session-detail", kwargs={"slug": _SLUG_PLACEHOLDER}
+            ).split(_SLUG_PLACEHOLDER)
+        self._speaker_headings: dict[int, str] = {}
+        self._role_names: dict[str, str] = {}
+        self._speaker_lines: dict[tuple[int, str], str] = {}
+
+    def session_page(self, session: "Session") -> str:
+        """`session_url(session, …)` in this file's language, without a `reverse` per entry."""
+        return f"{self.site_url}{self._page_prefix}{session.slug}{self._page_suffix}"
+
+    def speakers_heading(self, count: int) -> str:
+        heading = self._speaker_headings.get(count)
+        if heading is None:
+            with translation.override(self.language):
+                heading = self._speaker_headings[count] = ngettext("Speaker:", "Speakers:", count)
+        return heading
+
+    def describe_speaker(self, link) -> str:
+        """ "Name (Role), position, organisation"; once per speaker and role in a file."""
+        key = (link.speaker_id, link.role)
+        line = self._speaker_lines.get(key)
+        if line is None:
+            speaker = link.speaker
+            details = ", ".join(part for part in (speaker.position, speaker.organisation) if part)
+            values = {"name": speaker.name, "role": self._role_name(link), "details": details}
+            line = (self.speaker_with_details if details else self.speaker_without_details) % values
+            self._speaker_lines[key] = line
+        return line
+
+    def describe_languages(self, languages: list[str]) -> str:
+        """ "English, with interpretation into Russian", as one whole sentence."""
+        floor, *interpretation = languages
+        sentence = self.language_sentences.get((floor, tuple(interpretation)))
+        if sentence is not None:
+            return sentence
+        names = self.language_names
+        return self.other_languages % {
+            "floor": names.get(floor, floor),
+            "others": ", ".join(names.get(code, code) for code in interpretation),
+        }
+
+    def _role_name(self, link) -> str:
+        name = self._role_names.get(link.role)
+        if name is None:
+            with translation.override(self.language):
+                name = self._role_names[link.role] = str(link.get_role_display())
+        return name
+
+
+# A valid slug that no real session has; replaced by each session's slug in `session_page`.
+_SLUG_PLACEHOLDER = "decoded-slug-placeholder"
+
+
+@dataclass(frozen=True, slots=True)
+class _EventValues:
+    """The values of one VEVENT, whichever writer serialises them."""
+
+    uid: str
+    summary: str
+    description: str
+    url: str
+    location: str
+    status: str
+    stamp: dt.datetime
+    sequence: int
+    created: dt.datetime | None
+    last_modified: dt.datetime | None
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _event_values(
+    session: "Session",
+    *,
+    context: EntryContext,
+    stamp: dt.datetime | None = None,
+    sequence: int | None = None,
+    join_link: str = "",
+    cancelled: bool | None = None,
+) -> _EventValues:
+    """The VEVENT of `session`: called inside `translation.override(context.language)`."""
+    is_cancelled = session.is_cancelled if cancelled is None else cancelled
+    title = session.title
+    zone = session.zoneinfo
+    return _EventValues(
+        uid=session_uid(session, site_url=context.site_url),
+        summary=context.cancelled_title % {"title": title} if is_cancelled else title,
+        description=_describe(session, context=context, join_link=join_link),
+        url=context.session_page(session),
+        location=join_link or context.online,
+        status="CANCELLED" if is_cancelled else "CONFIRMED",
+        stamp=stamp or session.updated_at,
+        sequence=session.sequence if sequence is None else sequence,
+        created=session.created_at,
+        last_modified=session.updated_at,
+        start=_event_time(session.starts_at, zone),
+        end=_event_time(session.ends_at, zone),
+    )
+
+
 def build_session_event(
     session: "Session",
     *,
@@ -119,34 +265,71 @@ def build_session_event(
     join_link: str = "",
     cancelled: bool | None = None,
 ) -> "Event":
-    """One VEVENT for `session`, text in `language`.
+    """One VEVENT for `session`, text in `language`, as an icalendar component.
 
     `join_link` is a person's own join link (personal feed and invites only; public files never
     carry one). `cancelled` forces STATUS:CANCELLED (a registrant's own cancellation); by default
-    it follows the session's status. No email address is written here.
+    it follows the session's status. No email address is written here. `write_session_event`
+    gives the same entry's bytes without building objects.
     """
     from icalendar import Event  # slow import (TID253): loaded on first use
 
-    is_cancelled = session.is_cancelled if cancelled is None else cancelled
+    context = EntryContext(language=language, site_url=site_url)
     with translation.override(language):
-        title = session.title
-        event = Event.new(
-            uid=session_uid(session, site_url=site_url),
-            stamp=stamp or session.updated_at,
-            sequence=session.sequence if sequence is None else sequence,
-            summary=gettext("Cancelled: %(title)s") % {"title": title} if is_cancelled else title,
-            description=_describe(session, language=language, site_url=site_url, join_link=join_link),
-            url=session_url(session, language=language, site_url=site_url),
-            location=join_link or pgettext("calendar location", "Online"),
-            status="CANCELLED" if is_cancelled else "CONFIRMED",
-            created=session.created_at,
-            last_modified=session.updated_at,
+        values = _event_values(
+            session, context=context, stamp=stamp, sequence=sequence, join_link=join_link, cancelled=cancelled
         )
-    _set_time(event, "DTSTART", session.starts_at, session.zoneinfo)
-    _set_time(event, "DTEND", session.ends_at, session.zoneinfo)
+    event = Event.new(
+        uid=values.uid,
+        stamp=values.stamp,
+        sequence=values.sequence,
+        summary=values.summary,
+        description=values.description,
+        url=values.url,
+        location=values.location,
+        status=values.status,
+        created=values.created,
+        last_modified=values.last_modified,
+    )
+    event.add("DTSTART", values.start)
+    event.add("DTEND", values.end)
     event.add("CLASS", "PUBLIC")
     event.add("TRANSP", "OPAQUE")
     return event
+
+
+def write_session_event(session: "Session", *, context: EntryContext, join_link: str = "", tzids: set[str]) -> bytes:
+    """The bytes of `build_session_event(session, …).to_ical()` (a published entry: no `stamp`,
+    `sequence` or `cancelled` override), written directly. Called inside
+    `translation.override(context.language)`; adds the TZIDs it uses to `tzids`.
+
+    The properties come in icalendar's order: its canonical ones first, then alphabetically.
+    """
+    values = _event_values(session, context=context, join_link=join_link)
+    lines = [
+        b"BEGIN:VEVENT",
+        ics.text_line("SUMMARY", values.summary),
+        ics.date_time_line("DTSTART", values.start, tzids),
+        ics.date_time_line("DTEND", values.end, tzids),
+        f"DTSTAMP:{ics.format_utc(values.stamp)}".encode(),
+        ics.text_line("UID", values.uid),
+        f"SEQUENCE:{values.sequence}".encode(),
+        b"CLASS:PUBLIC",
+    ]
+    if values.created is not None:
+        lines.append(f"CREATED:{ics.format_utc(values.created)}".encode())
+    lines.append(ics.text_line("DESCRIPTION", values.description))
+    if values.last_modified is not None:
+        lines.append(f"LAST-MODIFIED:{ics.format_utc(values.last_modified)}".encode())
+    lines += [
+        ics.text_line("LOCATION", values.location),
+        ics.text_line("STATUS", values.status),
+        b"TRANSP:OPAQUE",
+        ics.fold(f"URL:{values.url}"),  # a URI: not escaped
+        b"END:VEVENT",
+        b"",
+    ]
+    return ics.CRLF.join(lines)
 
 
 def build_publish_calendar(
@@ -165,6 +348,8 @@ def build_publish_calendar(
     `calendar_id` names the calendar (its RFC 7986 UID is derived from it, so it is stable).
     `join_links` maps session ids to the reader's personal join links (personal feed only).
     Cancelled sessions are included with STATUS:CANCELLED; pass only public sessions.
+    The calendar's own properties are icalendar's; then one VTIMEZONE per zone used (in TZID
+    order), then the entries in the order given.
     """
     from icalendar import Calendar, vDuration, vText
 
@@ -183,16 +368,28 @@ def build_publish_calendar(
     calendar.add("X-WR-CALDESC", vText(description))
     calendar.add("REFRESH-INTERVAL", vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
+    head = calendar.to_ical()
+    if not head.endswith(_END_CALENDAR):
+        raise ValueError(head[-40:])
     join_links = join_links or {}
     sessions = list(sessions)
-    for session in sessions:
-        calendar.add_component(
-            build_session_event(
-                session, language=language, site_url=site_url, join_link=join_links.get(session.pk, "")
-            )
+    context = EntryContext(language=language, site_url=site_url)
+    tzids: set[str] = set()
+    with translation.override(language):
+        events = [
+            write_session_event(session, context=context, join_link=join_links.get(session.pk, ""), tzids=tzids)
+            for session in sessions
+        ]
+    timezones: list[bytes] = []
+    if sessions:
+        first_year, last_year = ics.timezone_years(
+            [session.starts_at for session in sessions], [session.ends_at for session in sessions]
         )
-    _add_timezones(calendar, sessions)
-    return calendar.to_ical()
+        timezones = ics.vtimezones(tzids, first_year, last_year)
+    return b"".join([head[: -len(_END_CALENDAR)], *timezones, *events, _END_CALENDAR])
+
+
+_END_CALENDAR = b"END:VCALENDAR\r\n"
 
 
 def build_invite(
@@ -252,104 +449,57 @@ def build_invite(
     return calendar.to_ical()
 
 
-def _set_time(event: "Event", name: str, moment: dt.datetime, zone: dt.tzinfo) -> None:
-    """Write `moment` in `zone`, or in UTC when that local time is ambiguous (module docstring)."""
+def _event_time(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """`moment` in `zone`, or in UTC when that local time is ambiguous (module docstring)."""
     local = moment.astimezone(zone)
     first_reading = local.replace(fold=0).astimezone(dt.UTC)
-    event.add(name, local if first_reading == moment.astimezone(dt.UTC) else moment.astimezone(dt.UTC))
+    return local if first_reading == moment.astimezone(dt.UTC) else moment.astimezone(dt.UTC)
 
 
 def _add_timezones(calendar: "Calendar", sessions: list["Session"]) -> None:
     """VTIMEZONEs for the zones used, covering the years of the events and one either side.
 
-    They are inserted before the events (properties, then VTIMEZONEs, then VEVENTs).
+    They are inserted before the events (properties, then VTIMEZONEs, then VEVENTs), in TZID
+    order, from the per-process cache of `events.ics`.
     """
     if not sessions:
         return
-    first = min(session.starts_at for session in sessions)
-    last = max(session.ends_at for session in sessions)
-    calendar.add_missing_timezones(
-        first_date=dt.date(first.year - 1, 1, 1), last_date=dt.date(last.year + 2, 1, 1)
+    first_year, last_year = ics.timezone_years(
+        [session.starts_at for session in sessions], [session.ends_at for session in sessions]
     )
-    for timezone in calendar.timezones:
-        for observance in timezone.subcomponents:
-            _split_rdates(observance)
+    index = len(calendar.timezones)
+    for tzid in sorted(calendar.get_missing_tzids()):
+        component = ics.timezone_component(tzid, first_year, last_year)
+        if component is not None:
+            calendar.subcomponents.insert(index, component)
+            index += 1
 
 
-def _split_rdates(observance) -> None:
-    """One RDATE property per onset instead of one comma-separated list.
-
-    Both forms are valid RFC 5545, but ical.js (Thunderbird's parser) reads only the first value
-    of each RDATE property, and then misplaces every later change of offset (two-parser test:
-    a feed spanning several years moved October sessions by an hour).
-    """
-    values = observance.get("RDATE")
-    if values is None:
-        return
-    onsets = [item.dt for value in (values if isinstance(values, list) else [values]) for item in value.dts]
-    del observance["RDATE"]
-    for onset in onsets:
-        observance.add("RDATE", onset)
-
-
-def _describe(session: "Session", *, language: str, site_url: str, join_link: str) -> str:
+def _describe(session: "Session", *, context: EntryContext, join_link: str) -> str:
     """The DESCRIPTION: summary, time, languages, speakers, links; one paragraph each.
 
-    Called inside `translation.override(language)`. Each paragraph is one whole translated
-    sentence; paragraphs are only put one after another.
+    Called inside `translation.override(context.language)`. Each paragraph is one whole
+    translated sentence; paragraphs are only put one after another.
     """
     paragraphs = []
     if session.is_cancelled:
-        paragraphs.append(gettext("This session has been cancelled."))
+        paragraphs.append(context.cancelled_sentence)
         if session.cancellation_note:
             paragraphs.append(session.cancellation_note)
     paragraphs.append(session.summary)
     paragraphs.append(
-        gettext("When: %(time)s")
-        % {"time": format_time_range(session.starts_at, session.ends_at, session.timezone, language)}
+        context.when
+        % {"time": format_time_range(session.starts_at, session.ends_at, session.timezone, context.language)}
     )
-    paragraphs.append(describe_languages(session))
+    paragraphs.append(context.describe_languages(session.languages))
     links = session.speakers_in_order
     if links:
-        lines = [ngettext("Speaker:", "Speakers:", len(links))]
-        lines.extend(_describe_speaker(link) for link in links)
+        lines = [context.speakers_heading(len(links))]
+        lines.extend(context.describe_speaker(link) for link in links)
         paragraphs.append("\n".join(lines))
     if join_link:
-        paragraphs.append(
-            gettext("Your personal join link (please do not share it): %(url)s") % {"url": join_link}
-        )
+        paragraphs.append(context.join_link_sentence % {"url": join_link})
     elif not session.is_cancelled:
-        paragraphs.append(gettext("Register on the session page to receive your personal join link."))
-    paragraphs.append(
-        gettext("Session page: %(url)s") % {"url": session_url(session, language=language, site_url=site_url)}
-    )
+        paragraphs.append(context.register_sentence)
+    paragraphs.append(context.session_page_sentence % {"url": context.session_page(session)})
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
-
-
-def describe_languages(session: "Session") -> str:
-    """"English, with interpretation into Russian", as a whole sentence in the active language."""
-    sentences = {
-        ("en", ()): gettext("In English."),
-        ("ru", ()): gettext("In Russian."),
-        ("en", ("ru",)): gettext("In English, with interpretation into Russian."),
-        ("ru", ("en",)): gettext("In Russian, with interpretation into English."),
-    }
-    floor, *interpretation = session.languages
-    sentence = sentences.get((floor, tuple(interpretation)))
-    if sentence is not None:
-        return sentence
-    names = dict(settings.LANGUAGES)
-    return gettext("Language: %(floor)s. Interpretation: %(others)s.") % {
-        "floor": names.get(floor, floor),
-        "others": ", ".join(str(names.get(code, code)) for code in interpretation),
-    }
-
-
-def _describe_speaker(link) -> str:
-    speaker = link.speaker
-    details = ", ".join(part for part in (speaker.position, speaker.organisation) if part)
-    values = {"name": speaker.name, "role": link.get_role_display(), "details": details}
-    if details:
-        # Translators: one speaker in a calendar entry, e.g. "Anna Petrova (Moderator), CISO, City Hospital".
-        return gettext("%(name)s (%(role)s), %(details)s") % values
-    return gettext("%(name)s (%(role)s)") % values

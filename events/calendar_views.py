@@ -1,28 +1,60 @@
 """Public calendar files: one session, and the whole series as a subscribable feed.
 
 Views only choose rows and validators; `events.calendar` builds the bytes and
-`events.responses.CalendarResponse` sends them. The series feed is built once per change and
-language: its bytes are cached under a version computed in one aggregate query, and a client that
-already has that version gets a 304 without anything being built or read from the cache.
+`events.responses.CalendarResponse` sends them.
+
+The series feed is what calendar apps poll all day, so a request for an unchanged feed reads two
+cache entries and nothing else: the public content version (`events.page_cache`, replaced after
+any change to a series, session, speaker or speaker link is committed) together with the feed's
+record (the version it was built under, its ETag and Last-Modified), then the bytes, or nothing
+more for a 304. No query: the series row is read only to build. The feed is built again once per
+content version and language; its ETag is a digest of its bytes, so a change elsewhere on the
+site (another series, a material) that leaves the feed's bytes as they were still gives 304s.
 """
 
+import dataclasses
+import datetime as dt
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
+from modeltranslation.utils import build_localized_fieldname
 
-from events import calendar
-from events.models import Series, Session
+from events import calendar, page_cache
+from events.models import Series, Session, SessionQuerySet, SessionSpeaker, Speaker
 from events.responses import conditional_calendar_response
 
 # Cached feeds also expire, so a changed translation catalogue reaches subscribers within a day.
 SERIES_CACHE_SECONDS = 24 * 60 * 60
+# The feed's record and its bytes; the record also names the origin (SITE_URL), which the bytes contain.
+FEED_KEY = "decoded:calendar:series:{format}:{site}:{slug}:{language}"
+FEED_BODY_KEY = "decoded:calendar:series-body:{etag}"
+# The columns the calendar builders read: nothing else is fetched (no description, no secret
+# join URL to decrypt, no biographies); the query-count tests catch a builder reading more.
+SESSION_COLUMNS = (
+    "slug",
+    "title",
+    "summary",
+    "cancellation_note",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "floor_language",
+    "interpretation_languages",
+    "status",
+    "sequence",
+    "created_at",
+    "updated_at",
+)
+SPEAKER_COLUMNS = ("name", "position", "organisation")
 
 
 @require_safe
@@ -55,43 +87,89 @@ def session_ics(request, slug):
 @require_safe
 def series_ics(request, slug):
     """Every public session of the series (cancelled ones as STATUS:CANCELLED), for subscription."""
-    series = get_object_or_404(Series, slug=slug)
     language = translation.get_language()
-    version = series_feed_version(series)
-    last_modified = max(moment for moment in (series.updated_at, version["updated"], version["speakers"]) if moment)
-    etag = _digest("series", series.pk, series.updated_at, *version.values(), language)
-
-    def build() -> bytes:
-        key = f"decoded:calendar:series:{series.pk}:{etag}"
-        content = cache.get(key)
-        if content is None:
-            content = build_series_feed(series, language=language)
-            cache.set(key, content, SERIES_CACHE_SECONDS)
-        return content
-
+    feed = get_series_feed(slug, language=language)
     return conditional_calendar_response(
-        request, etag=etag, last_modified=last_modified, filename=f"{series.slug}-{language}.ics", build=build
+        request,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        filename=f"{slug}-{language}.ics",
+        build=feed.read,
     )
 
 
-def series_feed_version(series: Series) -> dict:
-    """What the series feed depends on, in one aggregate query.
+@dataclasses.dataclass
+class SeriesFeed:
+    """A series feed's cache record (`version`, `etag`, `last_modified` in POSIX seconds) and,
+    once read, its bytes."""
 
-    Any change that alters the feed moves one of these values: a saved session (`updated_at`, also
-    raised with `sequence`), a session published, cancelled or withdrawn (the count, or its
-    `updated_at`), a speaker edited (their `updated_at`) or a speaker link added or removed.
+    slug: str
+    language: str
+    record: dict
+    content: bytes | None = None
+
+    @property
+    def etag(self) -> str:
+        return self.record["etag"]
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.record["last_modified"], dt.UTC)
+
+    def read(self) -> bytes:
+        """The bytes: from the cache, or built again (same validators) if they were evicted."""
+        if self.content is None:
+            self.content = cache.get(FEED_BODY_KEY.format(etag=self.etag))
+        if self.content is None:
+            rebuilt = build_and_cache_series_feed(
+                self.slug, language=self.language, version=self.record["version"], previous=self.record
+            )
+            self.content = rebuilt.content
+        return self.content
+
+
+def get_series_feed(slug: str, *, language: str) -> SeriesFeed:
+    """The feed for the current content version: its record from the cache, or built now.
+
+    A hit is one cache round trip (the version and the record) and no query; the bytes are read
+    only when the response needs them (`SeriesFeed.read`). Raises Http404 for an unknown series.
     """
-    return Session.objects.public().filter(series=series).aggregate(
-        sessions=Count("pk", distinct=True),
-        updated=Max("updated_at"),
-        speakers=Max("speaker_links__speaker__updated_at"),
-        speaker_links=Count("speaker_links", distinct=True),
-    )
+    key = _feed_key(slug, language)
+    found = cache.get_many([page_cache.VERSION_KEY, key])
+    version = found.get(page_cache.VERSION_KEY) or _create_content_version()
+    record = found.get(key)
+    if record is not None and record["version"] == version:
+        return SeriesFeed(slug=slug, language=language, record=record)
+    return build_and_cache_series_feed(slug, language=language, version=version, previous=record)
+
+
+def build_and_cache_series_feed(slug: str, *, language: str, version: str, previous: dict | None) -> SeriesFeed:
+    """Build the feed and cache its record (under `version`) and bytes (under their digest).
+
+    `version` must be read before the rows: a change committed meanwhile then leaves a record that
+    is already stale. Last-Modified stays the previous record's while the bytes are the same, and
+    moves to now (at least one second on) when they changed: the moment the representation
+    changed, also when a session was withdrawn or deleted, which no row's `updated_at` shows.
+    """
+    series = Series.objects.filter(slug=slug).first()
+    if series is None:
+        raise Http404
+    content = build_series_feed(series, language=language)
+    etag = hashlib.sha256(content).hexdigest()[:32]
+    if previous is not None and previous["etag"] == etag:
+        last_modified = previous["last_modified"]
+    else:
+        last_modified = int(timezone.now().timestamp())
+        if previous is not None:
+            last_modified = max(last_modified, previous["last_modified"] + 1)
+    record = {"version": version, "etag": etag, "last_modified": last_modified}
+    cache.set_many({_feed_key(slug, language): record, FEED_BODY_KEY.format(etag=etag): content}, SERIES_CACHE_SECONDS)
+    return SeriesFeed(slug=slug, language=language, record=record, content=content)
 
 
 def build_series_feed(series: Series, *, language: str) -> bytes:
-    """The series feed's bytes (two queries: sessions with the series, then their speakers)."""
-    sessions = list(Session.objects.public().filter(series=series).with_speakers().order_by("starts_at", "pk"))
+    """The series feed's bytes (three queries: the sessions, their speaker links, the speakers)."""
+    sessions = list(select_calendar_columns(Session.objects.public().filter(series=series)).order_by("starts_at", "pk"))
     for session in sessions:
         session.series = series  # the same object, so its translated fields are read once
     with translation.override(language):
@@ -106,6 +184,37 @@ def build_series_feed(series: Series, *, language: str) -> bytes:
             calendar_id=f"series-{series.pk}-{language}",
             url=home,
         )
+
+
+def select_calendar_columns(sessions: SessionQuerySet) -> SessionQuerySet:
+    """`sessions` with their speakers in order (as `with_speakers()` gives them), reading only the
+    columns the calendar builders use, in every language; the series is not joined (the caller
+    sets it). Two queries beside the sessions': the speaker links, then each speaker once (a
+    join would make one speaker object per link: 1,000 instead of 40 for a feed of 500)."""
+    languages = settings.MODELTRANSLATION_LANGUAGES
+    speaker_columns = [build_localized_fieldname(name, code) for name in SPEAKER_COLUMNS for code in languages]
+    links = (
+        SessionSpeaker.objects.only("session_id", "speaker_id", "role", "order")
+        .prefetch_related(Prefetch("speaker", queryset=Speaker.objects.only(*speaker_columns)))
+        .order_by("order", "pk")
+    )
+    return sessions.only(*SESSION_COLUMNS).prefetch_related(
+        Prefetch("speaker_links", queryset=links, to_attr="ordered_speaker_links")
+    )
+
+
+def _create_content_version() -> str:
+    """A first content version when the cache has none (as `events.page_cache` makes one; the
+    page cache's own function also works out its clock, which costs a query the feed needs not)."""
+    # add(): when several processes start at once, the first value wins for all of them.
+    version = uuid.uuid4().hex[:12]
+    cache.add(page_cache.VERSION_KEY, version, None)
+    return cache.get(page_cache.VERSION_KEY, version)
+
+
+def _feed_key(slug: str, language: str) -> str:
+    site = hashlib.sha256(settings.SITE_URL.encode()).hexdigest()[:12]
+    return FEED_KEY.format(format=calendar.FORMAT_VERSION, site=site, slug=slug, language=language)
 
 
 def _digest(*parts) -> str:

@@ -5,10 +5,12 @@ import zoneinfo
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
 from events import calendar
-from events.calendar_views import build_series_feed
+from events.calendar_views import FEED_BODY_KEY, build_series_feed
 from events.models import Session, SessionSpeaker
 from tests.events.icalcheck import (
     assert_no_email_address,
@@ -252,11 +254,12 @@ def test_series_feed_conditional_get(client):
     assert other_language.status_code == 200
 
 
-def test_series_feed_changes_etag_when_a_session_changes(client):
+def test_series_feed_changes_etag_when_a_session_changes(client, django_capture_on_commit_callbacks):
     session = SessionFactory()
     first = client.get("/en/series/decoding-data.ics")
     session.title_en = "A new title"
-    session.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the content version moves on commit
+        session.save()
 
     second = client.get("/en/series/decoding-data.ics", headers={"If-None-Match": first["ETag"]})
 
@@ -265,16 +268,63 @@ def test_series_feed_changes_etag_when_a_session_changes(client):
     assert b"A new title" in second.content
 
 
-def test_series_feed_changes_when_a_speaker_is_renamed(client):
+def test_series_feed_changes_when_a_speaker_is_renamed(client, django_capture_on_commit_callbacks):
     link = SessionSpeakerFactory()
     first = client.get("/en/series/decoding-data.ics")
     link.speaker.name_en = "Renamed Person"
-    link.speaker.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        link.speaker.save()
 
     second = client.get("/en/series/decoding-data.ics", headers={"If-None-Match": first["ETag"]})
 
     assert second.status_code == 200
     assert b"Renamed Person" in second.content.replace(b"\r\n ", b"")
+
+
+def test_series_feed_stays_304_after_a_change_that_leaves_it_as_it_was(client, django_capture_on_commit_callbacks):
+    SessionFactory()
+    draft = SessionFactory(status=Session.Status.DRAFT)
+    first = client.get("/en/series/decoding-data.ics")
+    draft.title_en = "Still a draft"
+    with django_capture_on_commit_callbacks(execute=True):  # the content version moves: the feed is built again
+        draft.save()
+
+    again = client.get("/en/series/decoding-data.ics", headers={"If-None-Match": first["ETag"]})
+
+    assert (again.status_code, again["ETag"], again["Last-Modified"]) == (304, first["ETag"], first["Last-Modified"])
+
+
+def test_series_feed_withdrawn_session_moves_etag_and_last_modified(client, django_capture_on_commit_callbacks):
+    kept, withdrawn = SessionFactory(), SessionFactory()
+    first = client.get("/en/series/decoding-data.ics")
+    withdrawn.status = Session.Status.DRAFT
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn.save()
+
+    second = client.get("/en/series/decoding-data.ics", headers={"If-Modified-Since": first["Last-Modified"]})
+
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert parse_http_date(second["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert [e["uid"] for e in read_events(second.content)[0]] == [f"decoded-{kept.pk}@{HOST}"]
+
+
+def test_series_feed_bytes_evicted_from_the_cache_are_built_again(client, django_assert_num_queries):
+    SessionFactory()
+    first = client.get("/en/series/decoding-data.ics")
+    cache.delete(FEED_BODY_KEY.format(etag=first["ETag"].strip('"')))
+
+    with django_assert_num_queries(3):  # series, sessions, speaker links (none, so no speakers)
+        again = client.get("/en/series/decoding-data.ics")
+
+    assert (again.status_code, again["ETag"], again["Last-Modified"]) == (200, first["ETag"], first["Last-Modified"])
+    assert again.content == first.content
+
+
+def test_unknown_series_feed_is_404(client):
+    SessionFactory()
+
+    assert client.get("/en/series/no-such-series.ics").status_code == 404
 
 
 def test_session_file_conditional_get(client):
@@ -293,11 +343,11 @@ def test_series_feed_query_count(client, django_assert_num_queries, item_count):
         session = SessionFactory(starts_at=timezone.now() + dt.timedelta(days=index + 1))
         SessionSpeakerFactory.create_batch(2, session=session)
 
-    # series, version (one aggregate), sessions with the series, speakers
+    # series, sessions, speaker links, speakers (the content version is read from the cache)
     with django_assert_num_queries(4):
         cold = client.get("/en/series/decoding-data.ics")
-    # series, version; the bytes come from the cache
-    with django_assert_num_queries(2):
+    # the feed's record and bytes come from the cache
+    with django_assert_num_queries(0):
         warm = client.get("/en/series/decoding-data.ics")
 
     assert cold.content == warm.content
@@ -308,11 +358,13 @@ def test_series_feed_is_built_once_per_change_and_language(client, django_assert
     SessionFactory.create_batch(3)
     client.get("/en/series/decoding-data.ics")
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):  # series, sessions, speaker links (none, so no speakers)
         client.get("/ru/series/decoding-data.ics")
-    with django_assert_num_queries(2):
-        client.get("/ru/series/decoding-data.ics")
-        # and a 304 needs the same two queries and nothing else
+    with django_assert_num_queries(0):
+        warm = client.get("/ru/series/decoding-data.ics")
+        not_modified = client.get("/ru/series/decoding-data.ics", headers={"If-None-Match": warm["ETag"]})
+
+    assert (warm.status_code, not_modified.status_code) == (200, 304)
 
 
 def test_builders_give_the_same_bytes_for_the_same_data():
