@@ -117,15 +117,33 @@ class SeriesFeed:
         return dt.datetime.fromtimestamp(self.record["last_modified"], dt.UTC)
 
     def read(self) -> bytes:
-        """The bytes: from the cache, or built again (same validators) if they were evicted."""
+        """The bytes: from this process's memory or the cache, or built again (same validators)
+        if they were evicted meanwhile."""
+        if self.content is None:
+            self.content = _recent_bodies.get(self.etag)
         if self.content is None:
             self.content = cache.get(FEED_BODY_KEY.format(etag=self.etag))
+            if self.content is not None:
+                _remember_body(self.etag, self.content)
         if self.content is None:
             rebuilt = build_and_cache_series_feed(
                 self.slug, language=self.language, version=self.record["version"], previous=self.record
             )
             self.content = rebuilt.content
         return self.content
+
+
+# The bytes of the feeds this process served last, by ETag (a digest of the bytes, so an entry
+# is never stale): a hit then reads only the small record from the shared cache, not a body of
+# up to a megabyte. A few feeds (series × languages) at most, so a handful of entries.
+_recent_bodies: dict[str, bytes] = {}
+RECENT_BODIES = 8
+
+
+def _remember_body(etag: str, content: bytes) -> None:
+    while len(_recent_bodies) >= RECENT_BODIES:
+        _recent_bodies.pop(next(iter(_recent_bodies)), None)  # the oldest
+    _recent_bodies[etag] = content
 
 
 def get_series_feed(slug: str, *, language: str) -> SeriesFeed:
@@ -164,6 +182,7 @@ def build_and_cache_series_feed(slug: str, *, language: str, version: str, previ
             last_modified = max(last_modified, previous["last_modified"] + 1)
     record = {"version": version, "etag": etag, "last_modified": last_modified}
     cache.set_many({_feed_key(slug, language): record, FEED_BODY_KEY.format(etag=etag): content}, SERIES_CACHE_SECONDS)
+    _remember_body(etag, content)
     return SeriesFeed(slug=slug, language=language, record=record, content=content)
 
 

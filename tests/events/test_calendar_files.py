@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from events import calendar
+from events import calendar, calendar_views
 from events.calendar_views import FEED_BODY_KEY, build_series_feed
 from events.models import Session, SessionSpeaker
 from tests.events.icalcheck import (
@@ -313,12 +313,24 @@ def test_series_feed_bytes_evicted_from_the_cache_are_built_again(client, django
     SessionFactory()
     first = client.get("/en/series/decoding-data.ics")
     cache.delete(FEED_BODY_KEY.format(etag=first["ETag"].strip('"')))
+    calendar_views._recent_bodies.clear()  # as in another process
 
     with django_assert_num_queries(3):  # series, sessions, speaker links (none, so no speakers)
         again = client.get("/en/series/decoding-data.ics")
 
     assert (again.status_code, again["ETag"], again["Last-Modified"]) == (200, first["ETag"], first["Last-Modified"])
     assert again.content == first.content
+
+
+def test_series_feed_bytes_come_from_process_memory_once_served(client, django_assert_num_queries):
+    SessionFactory()
+    first = client.get("/en/series/decoding-data.ics")
+    cache.delete(FEED_BODY_KEY.format(etag=first["ETag"].strip('"')))  # only the small record is read
+
+    with django_assert_num_queries(0):
+        again = client.get("/en/series/decoding-data.ics")
+
+    assert (again.status_code, again.content) == (200, first.content)
 
 
 def test_unknown_series_feed_is_404(client):
