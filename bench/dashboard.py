@@ -136,9 +136,16 @@ def build_data() -> None:
         starts_at = now + dt.timedelta(days=days)
         sessions.append(
             Session(
-                series=series, slug=f"bench-{index}", title_en=f"Bench session {index}", title_ru=f"Сессия {index}",
-                summary_en="Bench.", starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=90),
-                registration_opens_at=starts_at - dt.timedelta(days=30), capacity=CAPACITY, status="published",
+                series=series,
+                slug=f"bench-{index}",
+                title_en=f"Bench session {index}",
+                title_ru=f"Сессия {index}",
+                summary_en="Bench.",
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(minutes=90),
+                registration_opens_at=starts_at - dt.timedelta(days=30),
+                capacity=CAPACITY,
+                status="published",
             )
         )
     sessions = Session.objects.bulk_create(sessions)
@@ -168,8 +175,12 @@ def build_data() -> None:
         Certificate.objects.bulk_create(
             [
                 Certificate(
-                    registration=registration, language=registration.language, printed_name="Bench",
-                    printed_title="Bench", session_date=registration.session.starts_at.date(), minutes=minutes,
+                    registration=registration,
+                    language=registration.language,
+                    printed_name="Bench",
+                    printed_title="Bench",
+                    session_date=registration.session.starts_at.date(),
+                    minutes=minutes,
                 )
                 for registration, (_past, minutes) in zip(created, facts, strict=True)
                 if minutes >= 45
@@ -193,10 +204,18 @@ def build_data() -> None:
             minutes = rng.randint(5, 90) if is_past and status == "confirmed" and rng.random() < 0.55 else 0
             pending.append(
                 Registration(
-                    session=session, user=user, status=status, full_name="Bench Person", country=rng.choice(countries),
-                    profession=rng.choice(professions), language="ru" if rng.random() < 0.4 else "en",
-                    privacy_notice_version="bench", privacy_consent_at=at, confirmed_at=confirmed_at,
-                    waitlisted_at=waitlisted_at, cancelled_at=cancelled_at,
+                    session=session,
+                    user=user,
+                    status=status,
+                    full_name="Bench Person",
+                    country=rng.choice(countries),
+                    profession=rng.choice(professions),
+                    language="ru" if rng.random() < 0.4 else "en",
+                    privacy_notice_version="bench",
+                    privacy_consent_at=at,
+                    confirmed_at=confirmed_at,
+                    waitlisted_at=waitlisted_at,
+                    cancelled_at=cancelled_at,
                 )
             )
             facts.append((is_past, minutes))

@@ -205,7 +205,11 @@ def build_funnel_chart(rows: list[SessionRow], fmt: Formatter, now: dt.datetime)
         len(past),
     ) % {"count": len(past)}
     svg = charts.render_funnel_chart(
-        chart_id="chart-funnel", title=heading, description=description, categories=categories, stages=stages,
+        chart_id="chart-funnel",
+        title=heading,
+        description=description,
+        categories=categories,
+        stages=stages,
         row_labels=row_labels,
     )
 
@@ -457,12 +461,20 @@ def build_dashboard(filters: ReportFilters, *, order: str | None = None, now: dt
         build_language_chart(rows, fmt),
         build_waitlist_chart(rows, fmt),
         build_breakdown_chart(
-            breakdowns["country"], fmt, chart_id="chart-country",
-            heading=gettext("Countries"), label=_country_label, kind="country",
+            breakdowns["country"],
+            fmt,
+            chart_id="chart-country",
+            heading=gettext("Countries"),
+            label=_country_label,
+            kind="country",
         ),
         build_breakdown_chart(
-            breakdowns["profession"], fmt, chart_id="chart-profession",
-            heading=gettext("Professions"), label=_profession_label, kind="profession",
+            breakdowns["profession"],
+            fmt,
+            chart_id="chart-profession",
+            heading=gettext("Professions"),
+            label=_profession_label,
+            kind="profession",
         ),
     ]
     curve_charts = [build_curve_chart(row, daily.get(row.session.pk, {}), fmt) for row in reversed(curve_rows)]

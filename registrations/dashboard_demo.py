@@ -20,8 +20,6 @@ Registrants come from the series' region, Europe and Central Asia; about 60 % ch
 their emails in the oldest session, and the Russian share grows session by session.
 """
 
-
-
 import dataclasses
 import datetime as dt
 import math
@@ -116,7 +114,8 @@ FIRST_SESSION_DEMAND = 1200
 UPCOMING_DEMAND_PER_DAY = 35
 
 # Countries of the series' region with weights: large, medium and a tail of small ones, some of
-# which end up under "other" on the dashboard (fewer than five people).
+# which end up under "other" on the dashboard (fewer than five people). Kept as tables to read.
+# fmt: off
 COUNTRIES = {
     "KZ": 14, "UZ": 11, "UA": 9, "GE": 7, "AM": 6, "AZ": 6, "KG": 6, "MD": 5, "TJ": 5, "TR": 4,
     "DE": 4, "GB": 3, "PL": 3, "RO": 3, "FR": 2, "IT": 2, "ES": 2, "NL": 2, "DK": 2, "SE": 2,
@@ -130,6 +129,7 @@ PROFESSIONS = {
     Profession.DATA: 8, Profession.SECURITY: 7, Profession.MANAGER: 10, Profession.POLICY: 6,
     Profession.RESEARCHER: 5, Profession.STUDENT: 2, Profession.OTHER: 1,
 }
+# fmt: on
 NAMES = {
     "en": ["Alex Example", "Maria Sample", "Jonas Demo", "Elif Placeholder", "Nina Fictive", "Tom Specimen"],
     "ru": ["Айгерим Пример", "Иван Образцов", "Нино Демонстрова", "Тимур Условный", "Ольга Примерова"],
@@ -407,4 +407,3 @@ def _write(session: Session, plan: list[PlannedRegistration], people: list[Perso
         )
     refresh_report_flags(_demo_registrations(session).values("pk"))
     return len(created)
-

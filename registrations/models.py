@@ -224,7 +224,6 @@ class AuditEntry(models.Model):
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-
 # Attendance and certificates (issue 5) live in their own modules; imported here so Django loads them.
 from registrations.attendance_models import (  # noqa: E402, F401
     Attendance,

@@ -117,8 +117,15 @@ def _registrations(sessions: QuerySet[Session]) -> QuerySet[Registration]:
 
 # The SessionRow counters that `build_report()` fills from its query, in its column order.
 _SESSION_FIGURES = (
-    "registered", "confirmed", "cancelled", "attended", "certified", "english", "russian",
-    "waiting_at_start", "promoted",
+    "registered",
+    "confirmed",
+    "cancelled",
+    "attended",
+    "certified",
+    "english",
+    "russian",
+    "waiting_at_start",
+    "promoted",
 )
 
 
@@ -139,8 +146,16 @@ def build_report(sessions: QuerySet[Session]) -> Report:
     rows = {
         session.pk: SessionRow(session=session)
         for session in sessions.only(
-            "pk", "slug", "title", "title_en", "title_ru", "starts_at", "capacity", "status",
-            "registration_opens_at", "timezone",
+            "pk",
+            "slug",
+            "title",
+            "title_en",
+            "title_ru",
+            "starts_at",
+            "capacity",
+            "status",
+            "registration_opens_at",
+            "timezone",
         )
     }
     registered: dict[str, dict[str, int]] = {"country": {}, "profession": {}}
