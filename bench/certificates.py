@@ -1,6 +1,7 @@
-"""Certificate rendering, naive against ours, side by side in one run.
+"""Certificate rendering, naive against ours, side by side in one run; or the whole pipeline.
 
     .venv/bin/python bench/certificates.py [--count 1000] [--workers 2]
+    .venv/bin/python bench/certificates.py --end-to-end [--people 3000] [--workers 2]
 
 Renders `count` certificates (half English, half Russian, varied names and titles) three ways,
 each in fresh processes so their memory peaks are their own:
@@ -14,6 +15,14 @@ each in fresh processes so their memory peaks are their own:
 
 Prints ms per certificate, the ratio to naive, peak RSS per process, PDF sizes, and whether
 HarfBuzz's subsetter is loaded.
+
+`--end-to-end` mirrors bench/run.py's `bench_certificates` against its own scratch database
+(`--database`, default decoded_cert_bench; Redis db 14; PDFs in a temporary folder): `people`
+attendees of a past session (as bench/bench_data.py makes them), `request_certificates`, then
+`--workers` `manage.py db_worker` processes started with the shipped arguments (WORKER_ARGS,
+as in docs/deploy.md). Prints the seconds until every certificate row exists (worker start-up
+included, as bench/run.py counts), until every task (the emails too) has finished, and the
+workers' CPU time per certificate.
 """
 
 import argparse
@@ -119,11 +128,179 @@ def run(way: str, count: int, processes: int) -> dict:
     }
 
 
+# The worker command line that ships (docs/deploy.md, decoded-worker@.service), without --worker-id.
+WORKER_ARGS = ["db_worker", "--interval", "2"]
+
+
+def make_attendees(people: int) -> int:
+    """A past session with `people` confirmed registrations who attended 80 of 90 minutes, half
+    English, half Russian (as bench/bench_data.py builds the certified session); returns its pk."""
+    _setup()
+    import datetime as dt  # noqa: PLC0415
+
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from events.models import Series, Session  # noqa: PLC0415
+    from registrations.attendance_models import Attendance, AttendanceSource  # noqa: PLC0415
+    from registrations.models import Registration  # noqa: PLC0415
+
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    series = Series.objects.create(
+        slug="bench",
+        title_en="Decoding data and digital health",
+        title_ru="Расшифровка данных и цифрового здравоохранения",
+        organiser_name_en="Regional Health Agency",
+        reply_to_email="webinars@agency.example",
+    )
+    session = Session.objects.create(
+        series=series,
+        slug="certified",
+        title_en="Data encryption for hospitals",
+        title_ru="Шифрование данных в больницах",
+        summary_en="Past.",
+        starts_at=now - dt.timedelta(days=2),
+        ends_at=now - dt.timedelta(days=2) + dt.timedelta(minutes=90),
+        status=Session.Status.PUBLISHED,
+        join_url="https://meet.example.org/j/past",
+    )
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        user_model(username=f"cert{i}", email=f"cert{i}@health.example") for i in range(people)
+    )
+    registrations = Registration.objects.bulk_create(
+        Registration(
+            session=session,
+            user=user,
+            status="confirmed",
+            full_name=f"Person Number{i}",
+            language="ru" if i % 2 else "en",
+            privacy_notice_version="2026-11",
+            privacy_consent_at=now,
+            confirmed_at=now,
+        )
+        for i, user in enumerate(users)
+    )
+    Attendance.objects.bulk_create(
+        Attendance(registration=registration, source=AttendanceSource.MANUAL, minutes=80, reason="bench")
+        for registration in registrations
+    )
+    return session.pk
+
+
+# Work still to do: running tasks, tasks due now (a task queued without a time has run_after at the
+# far end of time, see django_tasks_db's `ready()`), and outbox emails not sent yet.
+UNFINISHED_SQL = """
+    SELECT (SELECT count(*) FROM django_tasks_database_dbtaskresult
+            WHERE status = 'RUNNING' OR (status = 'READY' AND (run_after <= now() OR run_after > '9000-01-01')))
+         + (SELECT count(*) FROM registrations_outboxmessage WHERE status IN ('pending', 'sending'))
+"""
+
+
+def _psql_count(database: str, sql: str) -> int:
+    import subprocess  # noqa: PLC0415
+
+    output = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(output)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def run_end_to_end(people: int, workers: int, database: str) -> None:
+    """Certificates for `people` attendees through `workers` real db_worker processes (see the module doc)."""
+    import signal  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from bench.prodstack import PYTHON, ROOT, manage, production_env, reset_database  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="decoded-certificates-") as private:
+        env = production_env(reset_database(database), redis_db=14, DECODED_PRIVATE_MEDIA_ROOT=private)
+        manage(env, "migrate", "--noinput")
+        session_pk = int(
+            subprocess.run(
+                [PYTHON, __file__, "--make-attendees", str(people)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[-1]
+        )
+        print(f"{people} attendees ready; load average {os.getloadavg()[0]:.2f}", flush=True)
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from events.models import Session; from registrations.certificate_services import "
+            f"request_certificates; request_certificates(session=Session.objects.get(pk={session_pk}), actor=None)",
+        )
+        processes = [
+            subprocess.Popen(
+                [PYTHON, "manage.py", *WORKER_ARGS, "--worker-id", f"bench-{n}"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(workers)
+        ]
+        began, issued, all_issued, cpu = time.perf_counter(), 0, None, 0.0
+        try:
+            while time.perf_counter() - began < 600:
+                time.sleep(0.25)
+                if all_issued is None:
+                    issued = _psql_count(database, "SELECT count(*) FROM registrations_certificate")
+                    if issued >= people:
+                        all_issued = time.perf_counter() - began
+                pending = _psql_count(database, UNFINISHED_SQL)
+                if all_issued is not None and pending == 0:
+                    break
+            all_done = time.perf_counter() - began
+            cpu = sum(_cpu_seconds(process.pid) for process in processes)
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=60)
+        failed = _psql_count(
+            database, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'"
+        )
+        emails = _psql_count(database, "SELECT count(*) FROM registrations_outboxmessage WHERE status = 'sent'")
+    print(
+        f"{workers} workers ({' '.join(WORKER_ARGS)}): {issued} certificates in "
+        f"{all_issued or float('nan'):.1f} s (incl. worker start-up); every task, {emails} emails too, done "
+        f"after {all_done:.1f} s; {failed} failed tasks"
+    )
+    print(
+        f"worker CPU: {cpu:.1f} s, {cpu * 1000 / max(issued, 1):.1f} ms per certificate (emails included); "
+        f"load average now {os.getloadavg()[0]:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--end-to-end", action="store_true", help="the whole pipeline through real db_workers")
+    parser.add_argument("--people", type=int, default=3000, help="attendees in --end-to-end")
+    parser.add_argument("--database", default="decoded_cert_bench", help="scratch PostgreSQL database (dropped!)")
+    parser.add_argument("--make-attendees", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_attendees:
+        print(make_attendees(args.make_attendees))
+        return
+    if args.end_to_end:
+        run_end_to_end(args.people, args.workers, args.database)
+        return
 
     _setup()
     from registrations.certificate_checks import has_harfbuzz_subset  # noqa: PLC0415
