@@ -1,6 +1,6 @@
 """The organisers' dashboard as data: the session table and the charts, formatted for a language.
 
-`build_dashboard()` runs the aggregations of `registrations.report_queries` (three queries for any
+`build_dashboard()` runs the aggregations of `registrations.report_queries` (five queries for any
 number of sessions), sorts the session table, and renders each chart with `registrations.charts`
 together with the data table printed under it. Numbers, percentages and dates are formatted with
 babel in the active language; all text goes through gettext. The admin view
@@ -443,7 +443,8 @@ def build_curve_chart(row: SessionRow, daily: dict[dt.date, int], fmt: Formatter
 
 
 def build_dashboard(filters: ReportFilters, *, order: str | None = None, now: dt.datetime | None = None) -> Dashboard:
-    """The whole dashboard for `filters`, in the active language. Three queries, whatever the size."""
+    """The whole dashboard for `filters`, in the active language. Five queries, whatever the size:
+    the sessions, their figures, the breakdowns, the waitlists and the daily counts of the curves."""
     now = now or timezone.now()
     fmt = Formatter(get_language())
     sessions = sessions_for_report(filters)

@@ -37,6 +37,7 @@ from registrations.attendance_models import Attendance, AttendanceSource
 from registrations.certificate_models import CODE_ALPHABET, CODE_LENGTH, Certificate
 from registrations.models import Profession, Registration
 from registrations.report_flags import refresh_report_flags
+from registrations.report_tallies import rebuild_report_tallies
 
 SERIES_ZONE = "Europe/Copenhagen"
 PEOPLE = 2400
@@ -161,7 +162,8 @@ def load_dashboard_demo(*, sessions: list[Session], today: dt.date | None = None
     Side effects: upserts five sessions (by slug) and their speaker links; creates up to
     `PEOPLE` demo users (unusable passwords, never emailed: the addresses are `.invalid`);
     replaces demo registrants' registrations, attendance and certificates of a session whose
-    stored ones differ from the plan. No emails, tasks or audit entries: this is stored history.
+    stored ones differ from the plan; counts the dashboard's tallies of the sessions again. No
+    emails, tasks or audit entries: this is stored history.
     """
     zone = zoneinfo.ZoneInfo(SERIES_ZONE)
     today = today or timezone.now().astimezone(zone).date()
@@ -184,6 +186,9 @@ def load_dashboard_demo(*, sessions: list[Session], today: dt.date | None = None
                 continue
             with_certificates = is_past and session != past_sessions[-1]
             written += _write(session, plan, people, with_certificates=with_certificates)
+        # Bulk writes bypass the services that keep the dashboard's tallies (the certificate demo's
+        # registration too): count them again from the rows.
+        rebuild_report_tallies(sessions=[*sessions, *past])
     return DashboardDemoResult(sessions=past, registrations=written)
 
 

@@ -3,7 +3,8 @@
 Stored so the dashboard counts them instead of looking every registration up in the attendance
 and certificate tables. Every write of attendance or certificates calls `refresh_report_flags()`
 in its transaction: the attendance services (import, manual set, clear), the certificate services
-(issue, revoke, replace) and certificate deletion (`anonymise.delete_certificates`).
+(issue, revoke, replace) and certificate deletion (`anonymise.delete_certificates`). It also moves
+the registrations whose flags changed between the dashboard's tallies (registrations/report_tallies.py).
 
 The rules, the same as the dashboard's definitions (registrations/report_queries.py):
 
@@ -14,11 +15,13 @@ The rules, the same as the dashboard's definitions (registrations/report_queries
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from registrations.attendance_models import Attendance, AttendanceSource
 from registrations.certificate_models import Certificate
 from registrations.models import Registration
+from registrations.report_tallies import count_changes, read_facts
 
 
 def attended_condition(attendance_model=Attendance, *, manual: str = AttendanceSource.MANUAL) -> Exists:
@@ -34,14 +37,23 @@ def certified_condition(certificate_model=Certificate, *, valid: str = Certifica
 
 
 def refresh_report_flags(registration_ids: Iterable[int] | QuerySet) -> int:
-    """Recompute both flags of these registrations from their attendance and certificates.
+    """Recompute both flags of these registrations from their attendance and certificates, and
+    adjust the dashboard's tallies by what changed.
 
-    One UPDATE; call it inside the transaction that changed the rows. Returns the rows updated.
+    Locks the registrations' rows, updates them in one UPDATE, and counts the difference (three
+    queries, a fourth when a flag changed); call it inside the transaction that changed attendance
+    or certificates. Returns the rows updated.
     """
     if not isinstance(registration_ids, QuerySet):
         registration_ids = list(registration_ids)
         if not registration_ids:
             return 0
-    return Registration.objects.filter(pk__in=registration_ids).update(
-        attended=attended_condition(), has_valid_certificate=certified_condition()
-    )
+    registrations = Registration.objects.filter(pk__in=registration_ids)
+    with transaction.atomic():
+        # Locked: no other writer changes these rows between the two readings.
+        before = read_facts(registrations.select_for_update())
+        updated = registrations.update(attended=attended_condition(), has_valid_certificate=certified_condition())
+        after = read_facts(registrations)
+        changed = [pk for pk, facts in after.items() if before.get(pk) != facts]
+        count_changes(before=[before[pk] for pk in changed if pk in before], after=[after[pk] for pk in changed])
+    return updated

@@ -21,6 +21,11 @@ the rest:
 - promoted: given a place after being waitlisted (`confirmed_at` later than `waitlisted_at`;
   `promote_registration`/`promote_from_waitlist` set both, and the audit trail agrees).
 
+Counting 300,000 registrations on every view was too slow, so the figures that do not depend on
+the time come from `RegistrationTally` rows (registrations/report_tallies.py), counts per
+session and value that the services keep equal to the registrations in the same transaction; the
+two waitlist figures are counted from the registrations ever waitlisted.
+
 Breakdowns by country and profession merge every value with fewer than `MIN_CELL_SIZE` people in
 one of its cells into "other" before the top values are picked, so no bar singles anyone out.
 """
@@ -28,12 +33,12 @@ one of its cells into "other" before the top values are picked, so no bar single
 import dataclasses
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from events.models import Series, Session
 from registrations.models import Registration
+from registrations.report_models import RegistrationTally
 
 # A value with fewer people than this in any non-empty cell is shown only inside "other".
 MIN_CELL_SIZE = 5
@@ -43,6 +48,7 @@ TOP_VALUES = 15
 OTHER = "__other__"
 
 Status = Registration.Status
+Attribute = RegistrationTally.Attribute
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,29 +121,20 @@ def _registrations(sessions: QuerySet[Session]) -> QuerySet[Registration]:
     return Registration.objects.filter(session__in=sessions.values("pk")).order_by()
 
 
-# The SessionRow counters that `build_report()` fills from its query, in its column order.
-_SESSION_FIGURES = (
-    "registered",
-    "confirmed",
-    "cancelled",
-    "attended",
-    "certified",
-    "english",
-    "russian",
-    "waiting_at_start",
-    "promoted",
-)
+def _tallies(sessions: QuerySet[Session]) -> QuerySet[RegistrationTally]:
+    return RegistrationTally.objects.filter(session__in=sessions.values("pk")).order_by()
 
 
 def build_report(sessions: QuerySet[Session]) -> Report:
     """Each session with its figures, in the order of `sessions`, and the breakdowns by country
-    and by profession. Two queries, whatever the size.
+    and by profession. Four queries, whatever the size.
 
-    Every figure comes from one scan of the registrations, grouped by session, country and
-    profession together (at most sessions × some 50 countries × 11 professions rows, a few
-    thousand in practice), and is added up here into the per-session rows and the per-value
-    breakdowns. One scan instead of one per chart. Attended and certified are the registration's
-    stored flags (see `registrations.report_flags`), so no other table is looked up per row.
+    The figures come from the sessions' tallies (registrations/report_tallies.py: counts kept per
+    session and value, a few dozen rows a session), not from the registrations themselves: the
+    per-session figures from the status and language tallies, the breakdowns from the country and
+    profession tallies summed in the database. Only the waitlist figures, which depend on when the
+    session starts, are counted from the registrations, and only from those ever waitlisted (read
+    from the partial index `registration_waitlist_history` alone).
 
     Breakdowns: a value whose registrations, or whose attendance when not zero, count fewer than
     MIN_CELL_SIZE people goes into OTHER; of the rest, the TOP_VALUES largest are shown and the
@@ -162,61 +159,77 @@ def build_report(sessions: QuerySet[Session]) -> Report:
     attended: dict[str, dict[str, int]] = {"country": {}, "profession": {}}
     if not rows:
         return Report(rows=[], breakdowns={field: _merge_small({}, {}) for field in registered})
-    waiting_at_start = (
-        Q(waitlisted_at__isnull=False, waitlisted_at__lt=F("session__starts_at"))
-        & (Q(confirmed_at__isnull=True) | Q(confirmed_at__gte=F("session__starts_at")))
-        & (Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=F("session__starts_at")))
+    tallies = _tallies(sessions)
+    per_session = tallies.filter(attribute__in=[Attribute.STATUS, Attribute.LANGUAGE]).values_list(
+        "session_id", "attribute", "value", "registrations", "attended", "certified"
     )
-    groups = (
-        _registrations(sessions)
-        .values("session_id", "country", "profession")
-        .annotate(
-            registered=Count("pk"),
-            confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
-            cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-            attended=Count("pk", filter=Q(attended=True)),
-            certified=Count("pk", filter=Q(has_valid_certificate=True)),
-            english=Count("pk", filter=Q(language="en")),
-            russian=Count("pk", filter=Q(language="ru")),
-            waiting_at_start=Count("pk", filter=waiting_at_start),
-            promoted=Count("pk", filter=Q(waitlisted_at__isnull=False, confirmed_at__gt=F("waitlisted_at"))),
-        )
-        .values_list("session_id", "country", "profession", *_SESSION_FIGURES)
-    )
-    totals: dict[int, list[int]] = {}
-    for session_id, country, profession, *figures in groups:
-        total = totals.get(session_id)
-        if total is None:
-            totals[session_id] = figures
-        else:
-            for index, value in enumerate(figures):
-                total[index] += value
-        count, attended_count = figures[0], figures[3]
-        for field, key in (("country", country), ("profession", profession)):
-            registered[field][key] = registered[field].get(key, 0) + count
-            attended[field][key] = attended[field].get(key, 0) + attended_count
-    for session_id, figures in totals.items():
+    for session_id, attribute, value, count, attended_count, certified_count in per_session:
         row = rows[session_id]
-        for name, value in zip(_SESSION_FIGURES, figures, strict=True):
-            setattr(row, name, value)
+        if attribute == Attribute.STATUS:
+            row.registered += count
+            row.attended += attended_count
+            row.certified += certified_count
+            if value == Status.CONFIRMED:
+                row.confirmed = count
+            elif value == Status.CANCELLED:
+                row.cancelled = count
+        elif value == "en":
+            row.english = count
+        elif value == "ru":
+            row.russian = count
+    by_value = (
+        tallies.filter(attribute__in=[Attribute.COUNTRY, Attribute.PROFESSION])
+        .values("attribute", "value")
+        .annotate(registered=Sum("registrations"), attended=Sum("attended"))
+        .values_list("attribute", "value", "registered", "attended")
+    )
+    for field, key, count, attended_count in by_value:
+        if count:
+            registered[field][key] = count
+            attended[field][key] = attended_count
+    for session_id, waiting, promoted in _count_waitlist(sessions):
+        rows[session_id].waiting_at_start = waiting
+        rows[session_id].promoted = promoted
     return Report(
         rows=list(rows.values()),
         breakdowns={field: _merge_small(registered[field], attended[field]) for field in registered},
     )
 
 
+def _count_waitlist(sessions: QuerySet[Session]) -> QuerySet:
+    """(session id, waiting at the start, promoted) for sessions with a waitlist. One query."""
+    starts_at = F("session__starts_at")
+    waiting_at_start = (
+        Q(waitlisted_at__lt=starts_at)
+        & (Q(confirmed_at__isnull=True) | Q(confirmed_at__gte=starts_at))
+        & (Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=starts_at))
+    )
+    return (
+        _registrations(sessions)
+        .filter(waitlisted_at__isnull=False)
+        .values("session_id")
+        .annotate(
+            # Not COUNT(id): the id is not in the index, so every row would be read from the table.
+            # waitlisted_at is never null here: this counts rows.
+            waiting_at_start=Count("waitlisted_at", filter=waiting_at_start),
+            promoted=Count("waitlisted_at", filter=Q(confirmed_at__gt=F("waitlisted_at"))),
+        )
+        .values_list("session_id", "waiting_at_start", "promoted")
+    )
+
+
 def count_daily_registrations(sessions: QuerySet[Session]) -> dict[int, dict[dt.date, int]]:
-    """New registrations per session and UTC day (cancelled ones included). One query."""
+    """New registrations per session and UTC day (cancelled ones included), from the day tallies.
+    One query."""
     daily: dict[int, dict[dt.date, int]] = {}
     rows = (
-        _registrations(sessions)
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
-        .values("session_id", "day")
-        .annotate(count=Count("pk"))
-        .order_by("session_id", "day")
+        _tallies(sessions)
+        .filter(attribute=Attribute.DAY, registrations__gt=0)
+        .values_list("session_id", "value", "registrations")
+        .order_by("session_id", "value")
     )
-    for row in rows:
-        daily.setdefault(row["session_id"], {})[row["day"]] = row["count"]
+    for session_id, day, count in rows:
+        daily.setdefault(session_id, {})[dt.date.fromisoformat(day)] = count
     return daily
 
 

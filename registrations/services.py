@@ -1,8 +1,9 @@
 """Registration workflows: the only code that changes a registration's state.
 
 Every function is atomic, locks the session row while it counts places (so capacity holds under
-concurrent requests on PostgreSQL), writes an `AuditEntry`, and queues its emails with
-`transaction.on_commit`, so nothing is sent for a change that was rolled back.
+concurrent requests on PostgreSQL), writes an `AuditEntry`, adjusts the dashboard's counts
+(`registrations.report_tallies`) and queues its emails with `transaction.on_commit`, so nothing is
+sent for a change that was rolled back.
 """
 
 import dataclasses
@@ -17,6 +18,7 @@ from django.utils import timezone
 from events.models import Session
 from registrations import tokens
 from registrations.models import AuditEntry, Profile, Registration
+from registrations.report_tallies import count_new_registration, count_status_change
 from registrations.rules import CLOSED_MESSAGES, RegistrationState, promotion_deadline, registration_state
 
 if TYPE_CHECKING:
@@ -139,6 +141,7 @@ def register_attendee(
             # e.g. on SQLite): theirs is the registration.
             existing = Registration.objects.active().get(session=locked, user=user)
             return RegistrationOutcome(registration=existing, created=False)
+        count_new_registration(registration)
 
         save_profile_details(user=user, details=details)
         _audit(
@@ -166,12 +169,14 @@ def cancel_registration(
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if not registration.is_active:
             return registration
-        was_confirmed = registration.status == Registration.Status.CONFIRMED
+        previous = registration.status
+        was_confirmed = previous == Registration.Status.CONFIRMED
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = now
         registration.join_token_hash = None
         registration.token_salt = secrets.token_hex(16)
         registration.save(update_fields=["status", "cancelled_at", "join_token_hash", "token_salt"])
+        count_status_change(registration, previous=previous)
         _audit(
             action=AuditEntry.Action.CANCELLED,
             registration=registration,
@@ -237,9 +242,11 @@ def _promote(session: Session, *, actor, now: dt.datetime) -> list[Registration]
 
 
 def _confirm(registration: Registration, *, actor, now: dt.datetime, by_organiser: bool) -> None:
+    previous = registration.status
     registration.status = Registration.Status.CONFIRMED
     registration.confirmed_at = now
     registration.save(update_fields=["status", "confirmed_at"])
+    count_status_change(registration, previous=previous)
     _audit(action=AuditEntry.Action.PROMOTED, registration=registration, actor=actor, by_organiser=by_organiser)
     _queue_email(registration, "promoted")
 

@@ -12,6 +12,7 @@ import registrations.dashboard_admin  # noqa: F401 (registers the dashboard's ad
 from registrations.attendance_models import Attendance
 from registrations.certificate_models import Certificate
 from registrations.report_flags import refresh_report_flags
+from registrations.report_tallies import count_new_registration
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -25,7 +26,8 @@ def organiser(db):
 def make_registration(
     session, *, at, status="confirmed", language="ru", country="KZ", profession="physician", **fields
 ):
-    """A registration created at `at` (the factory's auto_now_add is overwritten afterwards)."""
+    """A registration created at `at` (the factory's auto_now_add is overwritten afterwards), counted in
+    the dashboard's tallies as `register_attendee` counts the registrations it creates."""
     values = {"privacy_consent_at": at}
     if status == "waitlisted" or (status == "cancelled" and "waitlisted_at" in fields):
         values["waitlisted_at"] = at  # a cancelled one that was waitlisted was never confirmed
@@ -39,6 +41,7 @@ def make_registration(
     )
     type(registration).objects.filter(pk=registration.pk).update(created_at=at)
     registration.refresh_from_db()
+    count_new_registration(registration)
     return registration
 
 
