@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_group_symbol
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext, pgettext
@@ -86,8 +86,16 @@ class Formatter:
 
     def __init__(self, language: str) -> None:
         self.locale = Locale.parse(get_babel_locale(language))
+        # Whole numbers are most of the page's numbers. When the language writes them in plain
+        # groups of three (English and Russian do), grouping them with babel's symbol gives babel's
+        # result (tests/dashboard/test_formatting.py) at a tenth of the cost; otherwise babel does it.
+        pattern = self.locale.decimal_formats[None]
+        is_plain = pattern.grouping == (3, 3) and pattern.prefix == ("", "-") and pattern.suffix == ("", "")
+        self._group_symbol = get_group_symbol(locale=self.locale) if is_plain else None
 
     def count(self, value: float) -> str:
+        if self._group_symbol is not None and type(value) is int and value >= 0:
+            return f"{value:,}".replace(",", self._group_symbol)
         return format_decimal(value, locale=self.locale)
 
     def share(self, value: float | None) -> str:
