@@ -3,13 +3,14 @@
 Views only choose rows and validators; `events.calendar` builds the bytes and
 `events.responses.CalendarResponse` sends them.
 
-The series feed is what calendar apps poll all day, so a request for an unchanged feed reads two
-cache entries and nothing else: the public content version (`events.page_cache`, replaced after
-any change to a series, session, speaker or speaker link is committed) together with the feed's
-record (the version it was built under, its ETag and Last-Modified), then the bytes, or nothing
-more for a 304. No query: the series row is read only to build. The feed is built again once per
-content version and language; its ETag is a digest of its bytes, so a change elsewhere on the
-site (another series, a material) that leaves the feed's bytes as they were still gives 304s.
+The series feed is what calendar apps poll all day, so a request for an unchanged feed costs one
+cache round trip and no query: it reads the public content version (`events.page_cache`, replaced
+after any change to a series, session, speaker or speaker link is committed) together with the
+feed's record (the version it was built under, its ETag and Last-Modified); a 304 needs nothing
+more, a 200 takes the bytes from this process's memory or else from the cache. The series row is
+read only to build. The feed is built again once per content version and language; its ETag is a
+digest of its bytes, so a change elsewhere on the site (another series, a draft, a material) that
+leaves the feed's bytes as they were still gives 304s.
 """
 
 import dataclasses
