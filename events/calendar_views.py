@@ -16,6 +16,7 @@ leaves the feed's bytes as they were still gives 304s.
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
 import uuid
 
 from django.conf import settings
@@ -138,13 +139,15 @@ class SeriesFeed:
 # is never stale): a hit then reads only the small record from the shared cache, not a body of
 # up to a megabyte. A few feeds (series × languages) at most, so a handful of entries.
 _recent_bodies: dict[str, bytes] = {}
+_recent_bodies_lock = threading.Lock()  # gthread workers serve several requests at once
 RECENT_BODIES = 8
 
 
 def _remember_body(etag: str, content: bytes) -> None:
-    while len(_recent_bodies) >= RECENT_BODIES:
-        _recent_bodies.pop(next(iter(_recent_bodies)), None)  # the oldest
-    _recent_bodies[etag] = content
+    with _recent_bodies_lock:
+        while len(_recent_bodies) >= RECENT_BODIES:
+            del _recent_bodies[next(iter(_recent_bodies))]  # the oldest
+        _recent_bodies[etag] = content
 
 
 def get_series_feed(slug: str, *, language: str) -> SeriesFeed:
