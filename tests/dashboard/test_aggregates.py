@@ -31,17 +31,31 @@ def data_set(past_session):
     attend(r2, 30)
     attend(r2, 0, source="manual")  # the organiser's decision wins: not attended
     r3 = make_registration(
-        a, at=before, country="KZ", profession="nurse", waitlisted_at=before,
+        a,
+        at=before,
+        country="KZ",
+        profession="nurse",
+        waitlisted_at=before,
         confirmed_at=before + dt.timedelta(days=1),
     )  # promoted from the waitlist
     attend(r3, 45, source="manual")
     make_registration(a, at=before, status="waitlisted", language="en", country="DE", profession="nurse")  # r4
     make_registration(
-        a, at=before, status="cancelled", waitlisted_at=before, country="DE", profession="student",
+        a,
+        at=before,
+        status="cancelled",
+        waitlisted_at=before,
+        country="DE",
+        profession="student",
         cancelled_at=before + dt.timedelta(days=1),
     )  # r5: left the waitlist before the start
     make_registration(
-        a, at=before, status="cancelled", waitlisted_at=before, country="FR", profession="student",
+        a,
+        at=before,
+        status="cancelled",
+        waitlisted_at=before,
+        country="FR",
+        profession="student",
         cancelled_at=a.starts_at + dt.timedelta(minutes=5),
     )  # r6: still waiting at the start
     r7 = make_registration(a, at=before - dt.timedelta(days=1), status="cancelled", language="en", country="KZ")
@@ -66,8 +80,18 @@ def test_session_rows_count_each_stage_by_hand(data_set):
     rows = build_report(sessions_for_report(ReportFilters())).rows
 
     figures = [
-        (row.session, row.registered, row.confirmed, row.cancelled, row.attended, row.certified, row.english,
-         row.russian, row.waiting_at_start, row.promoted)
+        (
+            row.session,
+            row.registered,
+            row.confirmed,
+            row.cancelled,
+            row.attended,
+            row.certified,
+            row.english,
+            row.russian,
+            row.waiting_at_start,
+            row.promoted,
+        )
         for row in rows
     ]
     assert figures == [

@@ -18,15 +18,26 @@ def test_dashboard_screenshot_with_demo_data(browser, live_server, client):
     sign_in_with_mfa(client, OrganiserFactory())
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": live_server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
     )
     page = context.new_page()
     console_errors = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     # The admin names no favicon, so the browser asks for /favicon.ico (404): not the dashboard's doing.
-    page.on("response", lambda response: response.status >= 400 and "favicon" not in response.url
-            and console_errors.append(f"{response.status} {response.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and "favicon" not in response.url
+            and console_errors.append(f"{response.status} {response.url}")
+        ),
+    )
     requested = []
     page.on("request", lambda request: requested.append(request.url))
 

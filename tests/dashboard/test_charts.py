@@ -15,10 +15,15 @@ def _parse(markup):
 
 def test_line_chart_escapes_text_and_draws_capacity():
     svg = charts.render_line_chart(
-        chart_id="c1", title=HOSTILE, description=HOSTILE,
+        chart_id="c1",
+        title=HOSTILE,
+        description=HOSTILE,
         series=[charts.LineSeries(HOSTILE, [(0, 5), (3, 40)])],
         references=[charts.ReferenceLine("Capacity: 50", 50)],
-        x_label="days", y_label=HOSTILE, format_x=str, format_y=str,
+        x_label="days",
+        y_label=HOSTILE,
+        format_x=str,
+        format_y=str,
     )
 
     root, title, desc = _parse(svg)
@@ -30,16 +35,28 @@ def test_line_chart_escapes_text_and_draws_capacity():
 
 def test_bar_stacked_and_funnel_charts_are_well_formed():
     bar = charts.render_bar_chart(
-        chart_id="c2", title="Countries", description="d", categories=[HOSTILE, "B"],
-        series=[charts.BarSeries("Registered", [10, 5], "chart-registered")], format_value=str,
+        chart_id="c2",
+        title="Countries",
+        description="d",
+        categories=[HOSTILE, "B"],
+        series=[charts.BarSeries("Registered", [10, 5], "chart-registered")],
+        format_value=str,
     )
     stacked = charts.render_stacked_bar_chart(
-        chart_id="c3", title="Languages", description="d", categories=["S1", "S2"],
-        series=[charts.BarSeries("EN", [6, 0]), charts.BarSeries("RU", [4, 0])], format_share=lambda v: f"{v:.0%}",
+        chart_id="c3",
+        title="Languages",
+        description="d",
+        categories=["S1", "S2"],
+        series=[charts.BarSeries("EN", [6, 0]), charts.BarSeries("RU", [4, 0])],
+        format_share=lambda v: f"{v:.0%}",
     )
     funnel = charts.render_funnel_chart(
-        chart_id="c4", title="Funnel", description="d", categories=["S1"],
-        stages=[charts.BarSeries("Registered", [10]), charts.BarSeries("Attended", [4])], row_labels=["40 %"],
+        chart_id="c4",
+        title="Funnel",
+        description="d",
+        categories=["S1"],
+        stages=[charts.BarSeries("Registered", [10]), charts.BarSeries("Attended", [4])],
+        row_labels=["40 %"],
     )
 
     assert len(_parse(bar)[0].findall(f".//{SVG_NS}rect")) == 2

@@ -16,8 +16,16 @@ pytestmark = pytest.mark.django_db
 def _snapshot():
     return sorted(
         Registration.objects.values_list(
-            "session__slug", "user__username", "status", "language", "country", "created_at", "confirmed_at",
-            "waitlisted_at", "cancelled_at", "public_id",
+            "session__slug",
+            "user__username",
+            "status",
+            "language",
+            "country",
+            "created_at",
+            "confirmed_at",
+            "waitlisted_at",
+            "cancelled_at",
+            "public_id",
         )
     )
 
