@@ -1,5 +1,6 @@
 """The "your certificate is ready" email: in the registrant's language, naming only the session in
-its subject, with no attachment (the PDF stays behind sign-in) and the never-ask line."""
+its subject, with no attachment (the PDF stays behind sign-in) and the never-ask line. Sent by the
+outbox (kind "certificate", registrations/notification_emails.py)."""
 
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -28,7 +29,3 @@ def build_certificate_email(*, certificate: Certificate) -> EmailMultiAlternativ
         }
         subject, text, html = emails.render_parts("certificates/emails/issued", context)
     return emails.new_message(registration=registration, subject=subject, text=text, html=html)
-
-
-def send_certificate_email(*, certificate: Certificate) -> None:
-    build_certificate_email(certificate=certificate).send()

@@ -1,7 +1,8 @@
 """Certificate workflows: the only code that issues, revokes or replaces a certificate.
 
 Every function is atomic, locks the registration row, writes an `AuditEntry` (ids and counts,
-never names) and queues the "your certificate is ready" email with `transaction.on_commit`.
+never names) and queues the "your certificate is ready" email in the outbox, in the same
+transaction (sent after commit).
 The database allows one valid certificate per registration, so issuing twice (a repeated admin
 action, two workers on the same batch) never makes a duplicate.
 """
@@ -20,6 +21,7 @@ from registrations.attendance.services import attended_minutes, eligible_registr
 from registrations.certificate_models import Certificate
 from registrations.certificates import build_certificate_data, render_certificate_pdf
 from registrations.models import AuditEntry, Profile, Registration
+from registrations.outbox import queue_certificate_email
 from registrations.report_flags import refresh_report_flags
 
 if TYPE_CHECKING:
@@ -64,10 +66,9 @@ def _audit(action: str, certificate: Certificate, actor, **details) -> None:
 
 
 def _queue_email(certificate: Certificate) -> None:
-    from registrations.certificate_tasks import send_certificate_email  # noqa: PLC0415 (tasks import this module)
-
-    certificate_id = certificate.pk
-    transaction.on_commit(lambda: send_certificate_email.enqueue(certificate_id=certificate_id))
+    # Through the outbox, in this transaction: the email exists exactly when the certificate does,
+    # and is sent once even if a worker dies mid-send (registrations/outbox_delivery.py).
+    queue_certificate_email(certificate=certificate)
 
 
 def _create_certificate(registration: Registration, *, minutes: int, actor) -> Certificate:

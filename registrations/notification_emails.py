@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
 from events.models import Session, SessionMaterial
-from registrations import emails, session_changes, tokens
+from registrations import certificate_emails, emails, session_changes, tokens
 from registrations.invites import CalendarEmailMessage, build_calendar_invite
 from registrations.models import Registration
 from registrations.outbox import attended_registration_ids
@@ -224,4 +224,10 @@ def build_outbox_email(message: OutboxMessage, batch: DeliveryBatch) -> EmailMul
             return build_organiser_email(
                 registration=registration, organiser_message=message.organiser_message, outbox=message
             )
+        case Kind.CERTIFICATE:
+            certificate = message.certificate
+            certificate.registration = registration  # with the batch's session, user and profile
+            email = certificate_emails.build_certificate_email(certificate=certificate)
+            email.extra_headers["Message-ID"] = message_id(message)
+            return email
     raise ValueError(message.kind)

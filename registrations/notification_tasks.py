@@ -1,12 +1,17 @@
 """Background work of the outbox (django.tasks; `manage.py db_worker` runs it).
 
 - `dispatch_due_messages_task`: one send round; queued after commit whenever messages are queued
-  for "now" (change notices, follow-ups, organiser messages), so they leave within seconds.
-- `notifications_tick`: the clock. It plans and sends what is due, then queues itself again
-  `NOTIFICATIONS_TICK_SECONDS` later (default 60). The queued tick is a row in the task table, so
-  the clock survives restarts; `manage.py send_due_messages --schedule` starts it (idempotent:
-  the systemd unit runs it before every worker start). Two clocks are harmless (sending is
-  idempotent) and converge: a tick that finds another one waiting does not queue itself again.
+  for "now" (change notices, follow-ups, organiser messages, certificate emails), so they leave
+  within seconds. `queue_dispatch` queues one only when none is waiting already: issuing 3,000
+  certificates queues a handful of rounds, not 3,000.
+- `notifications_tick`: the clock. It first queues itself again `NOTIFICATIONS_TICK_SECONDS` later
+  (default 60), so the clock keeps going when this tick fails or its worker is killed mid-run;
+  then it recovers tasks that dead workers left RUNNING for too long
+  (`registrations.task_recovery`), then plans and sends what is due. The queued tick is a row in
+  the task table, so the clock survives restarts; `manage.py send_due_messages --schedule` starts
+  it (idempotent: the systemd unit runs it before every worker start). Two clocks are harmless
+  (sending is idempotent) and converge: a tick that finds another one waiting does not queue
+  itself again.
 """
 
 import datetime as dt
@@ -16,7 +21,7 @@ from django.conf import settings
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from registrations import outbox_delivery
+from registrations import outbox_delivery, task_recovery
 
 DEFAULT_TICK_SECONDS = 60
 
@@ -28,14 +33,20 @@ def dispatch_due_messages_task() -> dict:
 
 @task
 def notifications_tick() -> dict:
-    report = outbox_delivery.dispatch_due_messages()
     if not _another_tick_waiting():
         schedule_tick()
-    return dataclass_dict(report)
+    task_recovery.recover_abandoned_tasks(older_than=task_recovery.abandoned_after())
+    return dataclass_dict(outbox_delivery.dispatch_due_messages())
 
 
 def dataclass_dict(report: outbox_delivery.DispatchReport) -> dict:
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed, "skipped": report.skipped}
+
+
+def queue_dispatch() -> None:
+    """Queue a send round unless one is waiting to start (it will send whatever is due by then)."""
+    if not _task_waiting(dispatch_due_messages_task.module_path):
+        dispatch_due_messages_task.enqueue()
 
 
 def _tick_path() -> str:
@@ -43,11 +54,17 @@ def _tick_path() -> str:
 
 
 def _another_tick_waiting() -> bool:
+    return _task_waiting(_tick_path())
+
+
+def _task_waiting(path: str) -> bool:
+    if not default_task_backend.supports_defer:  # the tests' ImmediateBackend keeps no queue
+        return False
     try:
         from django_tasks_db.models import DBTaskResult  # noqa: PLC0415 (only with the database backend)
     except ImportError:  # pragma: no cover
         return False
-    return DBTaskResult.objects.filter(task_path=_tick_path(), status="READY").exists()
+    return DBTaskResult.objects.filter(task_path=path, status="READY").exists()
 
 
 def schedule_tick(*, only_if_missing: bool = False) -> bool:

@@ -12,6 +12,8 @@ ignored, so a worker may plan the same reminders every minute and each exists on
   `plan_automatic_follow_ups()` a set time after the end (series settings).
 - Change notices: `queue_change_notices()` from `registrations.session_changes`.
 - Organiser messages: `queue_organiser_message()`.
+- Certificate emails: `queue_certificate_email()` from `registrations.certificate_services`, in the
+  transaction that issues the certificate, so a certificate never exists without its email.
 """
 
 import datetime as dt
@@ -36,6 +38,8 @@ from registrations.outbox_models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from registrations.certificate_models import Certificate
 
 Kind = OutboxMessage.Kind
 Status = OutboxMessage.Status
@@ -137,9 +141,9 @@ def _not_planned(queryset: QuerySet[Registration], *, kind: str, slot: str) -> Q
 
 
 def _dispatch_after_commit() -> None:
-    from registrations.notification_tasks import dispatch_due_messages_task  # noqa: PLC0415 (tasks import this module)
+    from registrations.notification_tasks import queue_dispatch  # noqa: PLC0415 (tasks import this module)
 
-    transaction.on_commit(dispatch_due_messages_task.enqueue)
+    transaction.on_commit(queue_dispatch)
 
 
 # --- reminders ---------------------------------------------------------------------------------
@@ -370,6 +374,31 @@ def queue_organiser_message(
         )
         _dispatch_after_commit()
     return len(ids)
+
+
+# --- certificate emails ------------------------------------------------------------------------
+
+
+def queue_certificate_email(*, certificate: "Certificate", now: dt.datetime | None = None) -> None:
+    """Queue the "your certificate is ready" email of a new certificate (call inside its transaction).
+
+    Sent by the outbox like every other email: once, retried after SMTP failures, skipped if the
+    certificate is no longer valid when its turn comes. Dispatches after commit.
+    """
+    registration = certificate.registration
+    _insert(
+        [
+            OutboxMessage(
+                kind=Kind.CERTIFICATE,
+                registration=registration,
+                session_id=registration.session_id,
+                certificate=certificate,
+                slot=f"c{certificate.pk}",
+                due_at=now or timezone.now(),
+            )
+        ]
+    )
+    _dispatch_after_commit()
 
 
 # --- unsubscribing -----------------------------------------------------------------------------

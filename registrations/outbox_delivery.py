@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 Kind = OutboxMessage.Kind
 Status = OutboxMessage.Status
 
-LEASE = dt.timedelta(minutes=10)  # far longer than an SMTP send (timeout 20 s)
+DEFAULT_LEASE_SECONDS = 600  # far longer than an SMTP send (timeout 20 s); renewed while a batch is sent
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = dt.timedelta(minutes=1)  # then ×4: 1, 4, 16, 64 minutes
 BACKOFF_FACTOR = 4
@@ -60,6 +60,11 @@ class DispatchReport:
         return self.sent + self.retried + self.failed + self.skipped
 
 
+def lease() -> dt.timedelta:
+    """How long a claim holds before another worker may take the rows (NOTIFICATIONS_LEASE_SECONDS)."""
+    return dt.timedelta(seconds=getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt: 1, 4, 16, 64 minutes."""
     return BACKOFF_FIRST * BACKOFF_FACTOR ** max(attempts - 1, 0)
@@ -77,11 +82,13 @@ def claim_due_messages(*, limit: int = BATCH_SIZE, now: dt.datetime | None = Non
         if not ids:
             return token, []
         OutboxMessage.objects.filter(pk__in=ids).claimable(now).update(
-            status=Status.SENDING, claim_token=token, claimed_until=now + LEASE, attempts=F("attempts") + 1
+            status=Status.SENDING, claim_token=token, claimed_until=now + lease(), attempts=F("attempts") + 1
         )
     rows = list(
         OutboxMessage.objects.filter(claim_token=token, status=Status.SENDING)
-        .select_related("registration", "registration__user", "registration__user__profile", "organiser_message")
+        .select_related(
+            "registration", "registration__user", "registration__user__profile", "organiser_message", "certificate"
+        )
         .order_by("due_at", "pk")
     )
     return token, rows
@@ -93,6 +100,8 @@ def skip_reason(  # noqa: PLR0911 (one return per reason reads best)
     """Why a claimed message no longer applies ("" when it should be sent)."""
     registration = message.registration
     session = registration.session
+    if message.kind == Kind.CERTIFICATE:
+        return "" if message.certificate.is_valid else "certificate_not_valid"
     if message.kind in {Kind.SESSION_UPDATED, Kind.SESSION_CANCELLED}:
         if registration.status == Registration.Status.CANCELLED:
             return "registration_cancelled"
@@ -130,15 +139,36 @@ def _finish(message: OutboxMessage, token: str, **values) -> None:
     OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(claimed_until=None, **values)
 
 
+def _renew_claim(token: str, now: dt.datetime) -> tuple[set[int], dt.datetime]:
+    """Extend the lease of the rows this claim still holds; returns their ids and the next renewal time.
+
+    A row whose lease ran out (a slow or hanging SMTP server) may have been claimed by another
+    worker meanwhile: it then carries that worker's token and is left to it, never sent twice.
+    """
+    held = OutboxMessage.objects.filter(claim_token=token, status=Status.SENDING)
+    held.update(claimed_until=now + lease())
+    return set(held.values_list("pk", flat=True)), now + lease() / 2
+
+
 def send_claimed(token: str, rows: list[OutboxMessage], *, report: DispatchReport) -> None:
-    """Send claimed rows over one mail connection; each row is finished on its own."""
+    """Send claimed rows over one mail connection; each row is finished on its own.
+
+    Half-way through the lease, the claim is renewed for the rows not yet sent, and a row another
+    worker took over in between is skipped (it is that worker's to send).
+    """
     batch = DeliveryBatch.load(rows)
     offsets_cache: dict[int, list[int]] = {}
     alias = getattr(settings, "NOTIFICATIONS_MAILER", "default")
     mailer = mailers[alias]
+    held = {message.pk for message in rows}
+    renew_at = min((m.claimed_until for m in rows if m.claimed_until), default=timezone.now()) - lease() / 2
     try:
         for message in rows:
             now = timezone.now()
+            if now >= renew_at:
+                held, renew_at = _renew_claim(token, now)
+            if message.pk not in held:
+                continue
             reason = skip_reason(message, now, offsets_cache)
             if reason:
                 _finish(message, token, status=Status.SKIPPED, skip_reason=reason)

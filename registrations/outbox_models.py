@@ -11,7 +11,8 @@ Slots:
   moves by more than a day, so its reminders are sent again for the new time;
 - follow-ups: "follow-up" (once per registration, ever);
 - change notices: "seq<Session.sequence>" (one per change);
-- organiser messages: "m<OrganiserMessage.pk>".
+- organiser messages: "m<OrganiserMessage.pk>";
+- certificate emails: "c<Certificate.pk>" (a replacement certificate gets its own email).
 """
 
 import secrets
@@ -196,6 +197,7 @@ class OutboxMessage(models.Model):
         SESSION_UPDATED = "session_updated", pgettext_lazy("email kind", "Session updated")
         SESSION_CANCELLED = "session_cancelled", pgettext_lazy("email kind", "Session cancelled")
         ORGANISER_MESSAGE = "organiser_message", pgettext_lazy("email kind", "Message from the organisers")
+        CERTIFICATE = "certificate", pgettext_lazy("email kind", "Certificate of attendance")
 
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("email status", "Waiting")
@@ -217,6 +219,10 @@ class OutboxMessage(models.Model):
     organiser_message = models.ForeignKey(
         OrganiserMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages",
         verbose_name=_("message to registrants"),
+    )
+    certificate = models.ForeignKey(
+        "registrations.Certificate", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages",
+        verbose_name=_("certificate"),
     )
     offset_minutes = models.PositiveIntegerField(_("minutes before the start"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"))
