@@ -138,13 +138,19 @@ class SessionQuerySet(models.QuerySet["Session"]):
 
     def with_speakers(self) -> "SessionQuerySet":
         """Attach the series and the speakers in their order, in two extra queries at most."""
-        return self.select_related("series").prefetch_related(
-            Prefetch(
-                "speaker_links",
-                queryset=SessionSpeaker.objects.select_related("speaker").order_by("order", "pk"),
-                to_attr="ordered_speaker_links",
-            )
-        )
+        return self.select_related("series").prefetch_related(build_speaker_links_prefetch())
+
+
+def build_speaker_links_prefetch() -> Prefetch:
+    """A session's speaker links in their order, speakers attached, as `ordered_speaker_links`.
+
+    Also for `prefetch_related_objects()` on a session already loaded (the detail page's row).
+    """
+    return Prefetch(
+        "speaker_links",
+        queryset=SessionSpeaker.objects.select_related("speaker").order_by("order", "pk"),
+        to_attr="ordered_speaker_links",
+    )
 
 
 class RegistrationState(enum.StrEnum):

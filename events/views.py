@@ -13,6 +13,7 @@ import functools
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.views.generic import DetailView, ListView
 from events import page_cache
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.models import Series, Session, Speaker
+from events.models import Series, Session, Speaker, build_speaker_links_prefetch
 from events.structured_data import build_session_event
 
 HOME_UPCOMING_LIMIT = 6
@@ -99,8 +100,8 @@ class SessionPastView(PublicPageMixin, ListView):
 
 
 class SessionDetailView(PublicPageMixin, DetailView):
-    """The row (`object`) decides 404, title and description; `session`, the session with its
-    speakers and materials, is fetched only when the fragment is rendered."""
+    """The row (`object`, with its series) decides 404, title and description; `session` is the
+    same row with its speakers attached, fetched only when the fragment is rendered."""
 
     template_name = "events/session_detail.html"
     context_object_name = "session"
@@ -110,8 +111,13 @@ class SessionDetailView(PublicPageMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        pk = self.object.pk
-        full_session = SimpleLazyObject(lambda: Session.objects.public().with_speakers().get(pk=pk))
+        session = self.object
+
+        def attach_speakers() -> Session:
+            prefetch_related_objects([session], build_speaker_links_prefetch())
+            return session
+
+        full_session = SimpleLazyObject(attach_speakers)
         context["session"] = full_session
 
         def build_jsonld() -> dict:
