@@ -21,7 +21,6 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -192,7 +191,7 @@ def build_and_cache_series_feed(slug: str, *, language: str, version: str, previ
 
 def build_series_feed(series: Series, *, language: str) -> bytes:
     """The series feed's bytes (three queries: the sessions, their speaker links, the speakers)."""
-    sessions = list(select_calendar_columns(Session.objects.public().filter(series=series)).order_by("starts_at", "pk"))
+    sessions = fetch_calendar_sessions(Session.objects.public().filter(series=series).order_by("starts_at", "pk"))
     for session in sessions:
         session.series = series  # the same object, so its translated fields are read once
     with translation.override(language):
@@ -209,21 +208,45 @@ def build_series_feed(series: Series, *, language: str) -> bytes:
         )
 
 
-def select_calendar_columns(sessions: SessionQuerySet) -> SessionQuerySet:
-    """`sessions` with their speakers in order (as `with_speakers()` gives them), reading only the
-    columns the calendar builders use, in every language; the series is not joined (the caller
-    sets it). Two queries beside the sessions': the speaker links, then each speaker once (a
-    join would make one speaker object per link: 1,000 instead of 40 for a feed of 500)."""
+def fetch_calendar_sessions(sessions: SessionQuerySet) -> list[Session]:
+    """`sessions` as the calendar builders read them: only the columns they write, in every
+    language, and their speakers in order (`Session.speakers_in_order`, as `with_speakers()`
+    gives them). The series is not joined (the caller sets it).
+
+    Three queries: the sessions, their speaker links (as plain rows), each speaker once. Links
+    become `SpeakerLink`s rather than model instances, and a speaker of 25 sessions is one
+    object: for a feed of 500 sessions that is 40 objects instead of 2,000 (a third of the time).
+    """
+    sessions = list(sessions.only(*SESSION_COLUMNS))
+    rows = list(
+        SessionSpeaker.objects.filter(session__in=[session.pk for session in sessions])
+        .order_by("order", "pk")
+        .values_list("session_id", "speaker_id", "role")
+    )
     languages = settings.MODELTRANSLATION_LANGUAGES
     speaker_columns = [build_localized_fieldname(name, code) for name in SPEAKER_COLUMNS for code in languages]
-    links = (
-        SessionSpeaker.objects.only("session_id", "speaker_id", "role", "order")
-        .prefetch_related(Prefetch("speaker", queryset=Speaker.objects.only(*speaker_columns)))
-        .order_by("order", "pk")
-    )
-    return sessions.only(*SESSION_COLUMNS).prefetch_related(
-        Prefetch("speaker_links", queryset=links, to_attr="ordered_speaker_links")
-    )
+    speakers = Speaker.objects.only(*speaker_columns).in_bulk({speaker_id for _session, speaker_id, _role in rows})
+    links: dict[int, list[SpeakerLink]] = {session.pk: [] for session in sessions}
+    for session_id, speaker_id, role in rows:
+        links[session_id].append(SpeakerLink(speaker=speakers[speaker_id], role=role))
+    for session in sessions:
+        session.ordered_speaker_links = links[session.pk]  # what `with_speakers()` prefetches
+    return sessions
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SpeakerLink:
+    """A speaker's place in a session, as the calendar builders read a `SessionSpeaker`."""
+
+    speaker: Speaker
+    role: str
+
+    @property
+    def speaker_id(self) -> int:
+        return self.speaker.pk
+
+    def get_role_display(self) -> str:
+        return str(dict(SessionSpeaker.Role.choices).get(self.role, self.role))  # as the model's
 
 
 def _create_content_version() -> str:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import translation
 
 from events import calendar, ics
-from events.calendar_views import build_series_feed, select_calendar_columns
+from events.calendar_views import build_series_feed, fetch_calendar_sessions
 from events.models import Session, SessionSpeaker
 from tests.events.icalcheck import assert_rfc5545_form, read_events, unfolded_lines
 from tests.factories import SeriesFactory, SessionFactory, SessionSpeakerFactory, SpeakerFactory
@@ -140,7 +140,7 @@ def varied_sessions():
 
 
 def fetch(sessions):
-    return list(select_calendar_columns(Session.objects.filter(pk__in=[s.pk for s in sessions])).order_by("pk"))
+    return fetch_calendar_sessions(Session.objects.filter(pk__in=[s.pk for s in sessions]).order_by("pk"))
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -205,6 +205,20 @@ def test_series_feed_matches_the_file_icalendar_alone_builds(language):
     assert_rfc5545_form(content)
     [events] = read_events(content)
     assert len(events) == len(sessions)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_feed_rows_give_the_bytes_of_full_model_rows(language):
+    sessions = varied_sessions()
+    queryset = Session.objects.filter(pk__in=[s.pk for s in sessions]).order_by("pk")
+    arguments = {"language": language, "name": "n", "description": "d", "site_url": settings.SITE_URL}
+
+    lean = calendar.build_publish_calendar(fetch_calendar_sessions(queryset), calendar_id="c", **arguments)
+    full = calendar.build_publish_calendar(list(queryset.with_speakers()), calendar_id="c", **arguments)
+
+    assert lean == full
+    moderator = "Moderator" if language == "en" else "Модератор"
+    assert f"({moderator})".encode() in lean.replace(b"\r\n ", b"")
 
 
 def test_vtimezones_come_in_tzid_order_whatever_the_set_order():
