@@ -37,12 +37,29 @@ CERTIFICATE_REPLACED = "certificate_replaced"
 CERTIFICATE_DOWNLOADED = "certificate_downloaded"
 
 DEFAULT_BATCH_SIZE = 20
+# `issue_certificates` commits every this many certificates: one lock query, one insert, one audit
+# insert and one report-flags refresh serve them all, and a worker killed mid-batch loses at most
+# one step (running the batch again issues the rest).
+ISSUE_STEP = 5
+
+
+def printed_names(registrations: list[Registration]) -> dict[int, str]:
+    """Each registration's name as printed, by id: as the person set it on their profile, else as
+    given when registering (one query)."""
+    profiles = dict(
+        Profile.objects.filter(user_id__in={registration.user_id for registration in registrations}).values_list(
+            "user_id", "full_name"
+        )
+    )
+    return {
+        registration.pk: (profiles.get(registration.user_id) or "").strip() or registration.full_name
+        for registration in registrations
+    }
 
 
 def printed_name(registration: Registration) -> str:
     """The name as the person set it on their profile, else as given when registering."""
-    profile = Profile.objects.filter(user_id=registration.user_id).only("full_name").first()
-    return (profile.full_name if profile else "").strip() or registration.full_name
+    return printed_names([registration])[registration.pk]
 
 
 def _lock_registration(pk: int) -> Registration:
@@ -55,8 +72,8 @@ def _lock_registration(pk: int) -> Registration:
     return Registration.objects.select_for_update(of=("self",)).select_related("session", "session__series").get(pk=pk)
 
 
-def _audit(action: str, certificate: Certificate, actor, **details) -> None:
-    AuditEntry.objects.create(
+def _audit_entry(action: str, certificate: Certificate, actor, **details) -> AuditEntry:
+    return AuditEntry(
         action=action,
         registration=certificate.registration,
         session_id=certificate.registration.session_id,
@@ -65,13 +82,18 @@ def _audit(action: str, certificate: Certificate, actor, **details) -> None:
     )
 
 
+def _audit(action: str, certificate: Certificate, actor, **details) -> None:
+    _audit_entry(action, certificate, actor, **details).save()
+
+
 def _queue_email(certificate: Certificate) -> None:
     # Through the outbox, in this transaction: the email exists exactly when the certificate does,
     # and is sent once even if a worker dies mid-send (registrations/outbox_delivery.py).
     queue_certificate_email(certificate=certificate)
 
 
-def _create_certificate(registration: Registration, *, minutes: int, actor) -> Certificate:
+def _build_certificate(registration: Registration, *, minutes: int, actor, name: str) -> Certificate:
+    """A new certificate of `registration`, its PDF rendered and stored; the row is not saved yet."""
     session = registration.session
     language = registration.language if registration.language in dict(settings.LANGUAGES) else "en"
     with translation.override(language):
@@ -79,7 +101,7 @@ def _create_certificate(registration: Registration, *, minutes: int, actor) -> C
     certificate = Certificate(
         registration=registration,
         language=language,
-        printed_name=printed_name(registration),
+        printed_name=name,
         printed_title=title,
         session_date=session.starts_at.astimezone(session.zoneinfo).date(),
         minutes=minutes,
@@ -87,8 +109,62 @@ def _create_certificate(registration: Registration, *, minutes: int, actor) -> C
     )
     pdf = render_certificate_pdf(build_certificate_data(certificate))
     certificate.pdf.save(f"{registration.pk}.pdf", ContentFile(pdf), save=False)
+    return certificate
+
+
+def _create_certificate(registration: Registration, *, minutes: int, actor) -> Certificate:
+    certificate = _build_certificate(registration, minutes=minutes, actor=actor, name=printed_name(registration))
     certificate.save()
     return certificate
+
+
+def _issue(registration_ids: list[int], *, actor) -> dict[int, Certificate | None]:
+    """Issue, in one transaction, a certificate to each of these registrations that attended long
+    enough and holds no valid one. Returns by registration id the valid certificate (new or
+    existing), or None for one not eligible; an id of no registration is left out.
+
+    Locks the registrations' rows in id order (two workers given the same ids wait for each other,
+    then find the certificates, and never deadlock). Reads the existing certificates, the names
+    and each registration's attendance; writes the new certificates, their audit entries and
+    report flags in one statement each, and queues each email in the outbox. Any error rolls the
+    whole step back, stored PDFs apart.
+    """
+    with transaction.atomic():
+        registrations = list(
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("session", "session__series")
+            .filter(pk__in=registration_ids)
+            .order_by("pk")
+        )
+        results: dict[int, Certificate | None] = {
+            certificate.registration_id: certificate
+            for certificate in Certificate.objects.valid().filter(registration__in=registrations)
+        }
+        pending = [registration for registration in registrations if registration.pk not in results]
+        names = printed_names(pending) if pending else {}
+        needed: dict[int, int] = {}  # required minutes by session
+        new: list[Certificate] = []
+        for registration in pending:
+            minutes = attended_minutes(registration)
+            if registration.session_id not in needed:
+                needed[registration.session_id] = required_minutes(registration.session)
+            if (
+                registration.status != Registration.Status.CONFIRMED
+                or minutes is None
+                or minutes < needed[registration.session_id]
+            ):
+                results[registration.pk] = None
+                continue
+            certificate = _build_certificate(registration, minutes=minutes, actor=actor, name=names[registration.pk])
+            new.append(certificate)
+            results[registration.pk] = certificate
+        if new:
+            Certificate.objects.bulk_create(new)
+            refresh_report_flags([certificate.registration_id for certificate in new])
+            AuditEntry.objects.bulk_create(_audit_entry(CERTIFICATE_ISSUED, certificate, actor) for certificate in new)
+            for certificate in new:
+                _queue_email(certificate)
+    return results
 
 
 def issue_certificate(*, registration: Registration, actor: "AbstractBaseUser | None" = None) -> Certificate | None:
@@ -99,27 +175,14 @@ def issue_certificate(*, registration: Registration, actor: "AbstractBaseUser | 
     and after commit the "your certificate is ready" email.
     """
     try:
-        with transaction.atomic():
-            registration = _lock_registration(registration.pk)
-            existing = Certificate.objects.valid().filter(registration=registration).first()
-            if existing is not None:
-                return existing
-            minutes = attended_minutes(registration)
-            if (
-                registration.status != Registration.Status.CONFIRMED
-                or minutes is None
-                or minutes < required_minutes(registration.session)
-            ):
-                return None
-            certificate = _create_certificate(registration, minutes=minutes, actor=actor)
-            refresh_report_flags([registration.pk])
-            _audit(CERTIFICATE_ISSUED, certificate, actor)
-            _queue_email(certificate)
+        results = _issue([registration.pk], actor=actor)
     except IntegrityError:
         # Another worker issued it between our check and our insert (possible only without the
         # row lock, i.e. on SQLite): theirs is the certificate.
         return Certificate.objects.valid().filter(registration_id=registration.pk).first()
-    return certificate
+    if registration.pk not in results:
+        raise Registration.DoesNotExist(f"No registration {registration.pk}.")
+    return results[registration.pk]
 
 
 def request_certificates(*, session: Session, actor: "AbstractBaseUser | None", batch_size: int | None = None) -> int:
@@ -222,19 +285,32 @@ def record_certificate_download(*, certificate: Certificate, actor: "AbstractBas
 
 
 def issue_certificates(*, registration_ids: list[int], actor: "AbstractBaseUser | None" = None) -> int:
-    """Issue certificates to these registrations one by one; returns how many are now valid.
+    """Issue certificates to these registrations, `ISSUE_STEP` to a transaction; returns how many
+    of them hold a valid certificate afterwards.
 
-    One failure (logged with the registration id only) does not stop the others; the first
-    error is raised at the end so the task shows as failed and the organiser can repeat.
+    One failure does not stop the others: a step that fails is repeated one registration at a
+    time, and a registration that fails alone is logged (its id only) and skipped. The first error
+    is raised at the end so the task shows as failed and the organiser can repeat.
     """
-    issued, first_error = 0, None
-    for registration in Registration.objects.filter(pk__in=registration_ids).only("pk"):
+    ids = sorted(set(registration_ids))
+    valid, first_error = 0, None
+    for start in range(0, len(ids), ISSUE_STEP):
+        step = ids[start : start + ISSUE_STEP]
         try:
-            if issue_certificate(registration=registration, actor=actor) is not None:
-                issued += 1
-        except Exception as error:
-            logger.exception("Certificate for registration %s failed", registration.pk)
-            first_error = first_error or error
+            results = _issue(step, actor=actor)
+        except Exception:  # repeated one registration at a time just below, where errors are logged
+            results = {}
+            for registration_id in step:
+                try:
+                    results.update(_issue([registration_id], actor=actor))
+                except IntegrityError:  # issued meanwhile by another worker (SQLite: no row locks)
+                    results[registration_id] = (
+                        Certificate.objects.valid().filter(registration_id=registration_id).first()
+                    )
+                except Exception as error:
+                    logger.exception("Certificate for registration %s failed", registration_id)
+                    first_error = first_error or error
+        valid += sum(1 for certificate in results.values() if certificate is not None)
     if first_error is not None:
         raise first_error
-    return issued
+    return valid

@@ -2,10 +2,9 @@
 
 Issuing runs in batches (settings.CERTIFICATE_TASK_BATCH_SIZE registrations per task, default
 20) so that a worker keeps its parsed stylesheet and fonts warm and the queue handles 150 rows
-rather than 3,000 for a large session; each certificate is still its own transaction. (Batch
-against one-task-per-certificate has not been measured with a real db_worker yet.) The emails go
-through the outbox (registrations/outbox.py). A batch whose worker died is run again by
-registrations/task_recovery.py: issuing is idempotent.
+rather than 3,000 for a large session; a batch commits its certificates five at a time
+(`certificate_services.ISSUE_STEP`). The emails go through the outbox (registrations/outbox.py).
+A batch whose worker died is run again by registrations/task_recovery.py: issuing is idempotent.
 """
 
 from django.contrib.auth import get_user_model

@@ -5,8 +5,10 @@ from registrations.attendance.services import eligible_registration_ids, require
 from registrations.attendance_models import SessionCertificateSettings
 from registrations.certificate_models import Certificate
 from registrations.certificate_services import (
+    ISSUE_STEP,
     certificate_progress,
     issue_certificate,
+    issue_certificates,
     reissue_certificate,
     request_certificates,
     revoke_certificate,
@@ -89,9 +91,39 @@ def test_request_certificates_issues_everyone_eligible_once_in_background_tasks(
     ]
 
 
+def test_issue_certificates_in_steps_counts_new_and_existing_once_each(session_2024):
+    people = [
+        make_registration(
+            session_2024, email=f"s{n}@health.example", full_name=f"Step {n}", language=("en", "ru")[n % 2]
+        )
+        for n in range(ISSUE_STEP + 3)
+    ]
+    for person in people:
+        set_manual_attendance(registration=person, minutes=10 if person is people[2] else 80, reason="test", actor=None)
+    already = issue_certificate(registration=people[6])
+    mail.outbox.clear()
+    missing_id = max(person.pk for person in people) + 1000
+
+    valid = issue_certificates(registration_ids=[person.pk for person in reversed(people)] + [people[0].pk, missing_id])
+
+    assert valid == ISSUE_STEP + 2  # all but the one who attended 10 minutes; the existing one counts
+    assert sorted(Certificate.objects.valid().values_list("registration_id", flat=True)) == sorted(
+        person.pk for person in people if person is not people[2]
+    )
+    assert Certificate.objects.get(registration=people[6]).pk == already.pk
+    assert AuditEntry.objects.filter(action="certificate_issued").count() == ISSUE_STEP + 2
+    assert sorted(Certificate.objects.values_list("printed_name", flat=True)) == sorted(
+        f"Step {n}" for n in range(ISSUE_STEP + 3) if n != 2
+    )
+    assert len(mail.outbox) == ISSUE_STEP + 1  # the new ones only
+
+
 def test_certificate_snapshot_uses_the_profile_name_and_the_registrants_language(session_2024):
     anna = make_registration(
-        session_2024, email="anna@health.example", full_name="Анна Петрова", language="ru",
+        session_2024,
+        email="anna@health.example",
+        full_name="Анна Петрова",
+        language="ru",
         profile_name="Анна Сергеевна Петрова",
     )
     set_manual_attendance(registration=anna, minutes=70, reason="test", actor=None)
