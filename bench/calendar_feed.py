@@ -15,10 +15,11 @@ given, e.g. `DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redi
 Rows:
 - build, first in process: the first `build_series_feed()` of this process (loads icalendar,
   babel's locale data and the translation catalogue, and generates the VTIMEZONEs), no cache.
-- build (cold): `build_series_feed()` alone, later calls: two queries and the writing, no cache.
-- response, cache miss: a full GET with an empty cache (version, series, build, cache write).
-- response, cached: a full GET served from the cache (version and record, then the bytes).
-- response, 304: a GET with the current ETag in If-None-Match (version and record only).
+- build (cold): `build_series_feed()` alone, later calls: three queries and the writing, no cache.
+- GET, cache miss: a full GET with an empty cache (version, series, build, cache write).
+- GET, cached: a full GET served from the cache (version and record in one read; the bytes from
+  this process's memory).
+- GET, 304: a GET with the current ETag in If-None-Match (version and record only).
 """
 
 import argparse
