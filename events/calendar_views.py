@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import threading
-import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -157,7 +156,7 @@ def get_series_feed(slug: str, *, language: str) -> SeriesFeed:
     """
     key = _feed_key(slug, language)
     found = cache.get_many([page_cache.VERSION_KEY, key])
-    version = found.get(page_cache.VERSION_KEY) or _create_content_version()
+    version = found.get(page_cache.VERSION_KEY) or page_cache.create_content_version()
     record = found.get(key)
     if record is not None and record["version"] == version:
         return SeriesFeed(slug=slug, language=language, record=record)
@@ -247,15 +246,6 @@ class SpeakerLink:
 
     def get_role_display(self) -> str:
         return str(dict(SessionSpeaker.Role.choices).get(self.role, self.role))  # as the model's
-
-
-def _create_content_version() -> str:
-    """A first content version when the cache has none (as `events.page_cache` makes one; the
-    page cache's own function also works out its clock, which costs a query the feed needs not)."""
-    # add(): when several processes start at once, the first value wins for all of them.
-    version = uuid.uuid4().hex[:12]
-    cache.add(page_cache.VERSION_KEY, version, None)
-    return cache.get(page_cache.VERSION_KEY, version)
 
 
 def _feed_key(slug: str, language: str) -> str:
