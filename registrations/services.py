@@ -51,8 +51,20 @@ class RegistrationOutcome:
     created: bool  # False when the person already had an active registration (a repeated POST)
 
 
+# What the rules read of a locked session (`Session.registration_state`, capacity, promotion
+# deadline): the lock query fetches only these, not the translated texts.
+LOCKED_SESSION_FIELDS = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+    "capacity",
+)
+
+
 def _lock_session(session: Session) -> Session:
-    queryset = Session.objects.all()
+    queryset = Session.objects.only(*LOCKED_SESSION_FIELDS)
     if settings.REGISTRATION_LOCK_SESSION_ROW:
         queryset = queryset.select_for_update()
     return queryset.get(pk=session.pk)
@@ -77,17 +89,28 @@ def _audit(*, action: str, registration: Registration, actor, **details) -> None
     )
 
 
-def save_profile_details(*, user: "AbstractBaseUser", details: AttendeeDetails) -> Profile:
-    """Remember the answers on the person's profile so the next registration is one click."""
-    profile, _created = Profile.objects.get_or_create(user=user)
-    profile.full_name = details.full_name
-    profile.organisation = details.organisation
-    profile.profession = details.profession
-    profile.country = details.country
-    profile.language = details.language
-    profile.full_clean()
-    profile.save()
-    return profile
+PROFILE_ANSWER_FIELDS = ["full_name", "organisation", "profession", "country", "language"]
+
+
+def save_profile_details(*, user: "AbstractBaseUser", details: AttendeeDetails) -> None:
+    """Remember the answers on the person's profile so the next registration is one click.
+
+    One statement: an insert, or an update of the answers of the existing profile (its time zone,
+    set on the account page only, is kept).
+    """
+    profile = Profile(
+        user=user,
+        full_name=details.full_name,
+        organisation=details.organisation,
+        profession=details.profession,
+        country=details.country,
+        language=details.language,
+    )
+    # The user is the caller's and the upsert below is keyed on it: nothing to look up first.
+    profile.full_clean(exclude=["user"], validate_unique=False)
+    Profile.objects.bulk_create(
+        [profile], update_conflicts=True, unique_fields=["user"], update_fields=PROFILE_ANSWER_FIELDS
+    )
 
 
 def register_attendee(
@@ -103,53 +126,58 @@ def register_attendee(
     holds an active registration gets it back unchanged (`created=False`) and no second email.
     Side effects: saves the answers on the profile, writes an audit entry, and after commit queues
     the confirmation or waitlist email (with the calendar invite, for a confirmed place).
+
+    The session row stays locked from the count to the commit, and every registration of the
+    session waits for it: so everything that needs no lock (validation, the profile) is done
+    before it is taken, and the locked part is a few statements (lock, count, insert, tallies, audit).
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = _lock_session(session)
-        state = registration_state(locked, now)
-        if state != RegistrationState.OPEN:
-            raise RegistrationClosedError(state)
-        existing = Registration.objects.active().filter(session=locked, user=user).first()
-        if existing is not None:
-            return RegistrationOutcome(registration=existing, created=False)
-
-        confirmed = _has_free_place(locked)
-        registration = Registration(
-            session=locked,
-            user=user,
-            status=Registration.Status.CONFIRMED if confirmed else Registration.Status.WAITLISTED,
-            full_name=details.full_name,
-            organisation=details.organisation,
-            profession=details.profession,
-            country=details.country,
-            language=details.language,
-            privacy_notice_version=details.privacy_notice_version,
-            privacy_consent_at=now,
-            announcements_consent=details.announcements_consent,
-            announcements_consent_at=now if details.announcements_consent else None,
-            confirmed_at=now if confirmed else None,
-            waitlisted_at=None if confirmed else now,
-        )
-        registration.join_token_hash = tokens.digest(registration.join_token)
-        registration.full_clean(exclude=["session", "user"])
-        try:
-            with transaction.atomic():
-                registration.save()
-        except IntegrityError:
-            # A concurrent request of the same person won (only possible without the row lock,
-            # e.g. on SQLite): theirs is the registration.
-            existing = Registration.objects.active().get(session=locked, user=user)
-            return RegistrationOutcome(registration=existing, created=False)
-        count_new_registration(registration)
-
-        save_profile_details(user=user, details=details)
-        _audit(
-            action=AuditEntry.Action.REGISTERED if confirmed else AuditEntry.Action.WAITLISTED,
-            registration=registration,
-            actor=user,
-        )
-        _queue_email(registration, "confirmed" if confirmed else "waitlisted")
+    registration = Registration(
+        session=session,
+        user=user,
+        status=Registration.Status.CONFIRMED,  # or waitlisted: decided under the lock, below
+        full_name=details.full_name,
+        organisation=details.organisation,
+        profession=details.profession,
+        country=details.country,
+        language=details.language,
+        privacy_notice_version=details.privacy_notice_version,
+        privacy_consent_at=now,
+        announcements_consent=details.announcements_consent,
+        announcements_consent_at=now if details.announcements_consent else None,
+    )
+    registration.join_token_hash = tokens.digest(registration.join_token)
+    # The database enforces the uniques (random ids and tokens; one active registration per person,
+    # see below) and the status check: asking it first would only add queries.
+    registration.full_clean(exclude=["session", "user"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            save_profile_details(user=user, details=details)
+            locked = _lock_session(session)
+            state = registration_state(locked, now)
+            if state != RegistrationState.OPEN:
+                raise RegistrationClosedError(state)
+            confirmed = _has_free_place(locked)
+            if confirmed:
+                registration.confirmed_at = now
+            else:
+                registration.status = Registration.Status.WAITLISTED
+                registration.waitlisted_at = now
+            registration.save()
+            count_new_registration(registration)
+            _audit(
+                action=AuditEntry.Action.REGISTERED if confirmed else AuditEntry.Action.WAITLISTED,
+                registration=registration,
+                actor=user,
+            )
+            _queue_email(registration, "confirmed" if confirmed else "waitlisted")
+    except IntegrityError:
+        # The person already holds an active registration (a repeated POST, or a concurrent one
+        # that won): the constraint refused the second, and everything above was rolled back.
+        existing = Registration.objects.active().filter(session=session, user=user).first()
+        if existing is None:
+            raise
+        return RegistrationOutcome(registration=existing, created=False)
     return RegistrationOutcome(registration=registration, created=True)
 
 
