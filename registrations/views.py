@@ -207,7 +207,8 @@ def register(request, slug):
     registration is completed with them. Honeypot, too-fast and rate-limited POSTs get the 429
     page and change nothing.
     """
-    session = get_object_or_404(Session.objects.public().select_related("series"), slug=slug)
+    # No page of the flow shows the series: no join for it.
+    session = get_object_or_404(Session.objects.public(), slug=slug)
     user = request.user if request.user.is_authenticated else None
     is_verified = user is not None and signin.has_verified_email(user)
     if request.method == "POST":
