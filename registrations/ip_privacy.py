@@ -4,9 +4,9 @@ allauth.usersessions keeps an `ip` per signed-in session (with USERSESSIONS_TRAC
 last one seen). Before such a row is saved, `pseudonymise_ip()` replaces the address with a keyed
 hash of it, written as an IPv6 unique-local address (fd00::/8, so the column's validation still
 holds; the receiver in `registrations.privacy_receivers` does it). The key is a random salt of
-the day (UTC), kept only in the shared cache for two days and never in the database or a log:
-once it has expired, nobody (us included) can tell which address
-a stored pseudonym came from, or link two days' pseudonyms.
+the day (UTC), kept only in the shared cache for two days (and, that day, for a few minutes at a
+time in each web process's memory), never in the database or a log: once it has expired, nobody
+(us included) can tell which address a stored pseudonym came from, or link two days' pseudonyms.
 
 The same hash is stable for a day and keeps a client's /64 IPv6 network apart from others, so it
 also suits rate limits (allauth truncates IPv6 addresses to /64: the hash sits in the first 64
@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import time
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -28,11 +29,27 @@ PSEUDONYM_NETWORK = ipaddress.IPv6Network("fd00::/8")
 SALT_CACHE_TIMEOUT = 2 * 24 * 60 * 60
 
 
+# Each process keeps the day's salt for a few minutes rather than asking the cache twice per
+# request (rate limits and user sessions ask on every signed-in POST). Only the current day's is
+# kept, so a salt leaves a process's memory when the day ends, and long before the cache's copy
+# expires; re-reading every few minutes lets processes agree again after a cache flush.
+SALT_MEMO_SECONDS = 300
+_salt_memo: dict[dt.date, tuple[bytes, float]] = {}
+
+
 def _salt_of(day: dt.date) -> bytes:
+    memo = _salt_memo.get(day)
+    if memo is not None and time.monotonic() < memo[1]:
+        return memo[0]
     key = f"decoded:ip-salt:{day.isoformat()}"
     cache.add(key, secrets.token_hex(32), timeout=SALT_CACHE_TIMEOUT)
     # Another process may have won the race to add it: read what is there.
-    return bytes.fromhex(cache.get(key) or secrets.token_hex(32))
+    stored = cache.get(key)
+    if stored is None:  # the cache kept nothing (evicted at once, a dummy cache): a one-off salt
+        return bytes.fromhex(secrets.token_hex(32))
+    _salt_memo.clear()
+    _salt_memo[day] = (bytes.fromhex(stored), time.monotonic() + SALT_MEMO_SECONDS)
+    return _salt_memo[day][0]
 
 
 def is_pseudonym(value: str) -> bool:
