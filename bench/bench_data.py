@@ -4,9 +4,10 @@
 
 Creates the series with 500 public sessions (3 speakers each, 50 speakers; 300 past, 200
 upcoming) for the public pages and the series feed; the rush session (1,000 places) with 3,000
-signed-in, email-verified people (users, verified addresses and database sessions made directly,
-the equivalent of a forced login); and a past session with 3,000 confirmed registrations who
-attended, for the certificates. Writes the rush clients' cookies and form stamp to OUT.json.
+signed-in, email-verified people (users, verified addresses, sessions and allauth's records of
+them made directly, the equivalent of a forced login); and a past session with 3,000 confirmed
+registrations who attended, for the certificates. Writes the rush clients' cookies and form
+stamp to OUT.json.
 """
 
 import datetime as dt
@@ -14,6 +15,8 @@ import json
 import os
 import secrets
 import sys
+import time
+from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SESSIONS, SPEAKERS, PAST = 500, 50, 300
 RUSH_PEOPLE, RUSH_CAPACITY, CERTIFICATE_PEOPLE = 3000, 1000, 3000
+FORM_SHOWN_SECONDS_BEFORE = 30
 
 
 def main(out: str) -> None:
@@ -28,14 +32,15 @@ def main(out: str) -> None:
 
     django.setup()
     from allauth.account.models import EmailAddress  # noqa: PLC0415
+    from allauth.usersessions.models import UserSession  # noqa: PLC0415
+    from django.conf import settings  # noqa: PLC0415
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: PLC0415
-    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
-    from django.contrib.sessions.models import Session as DbSession  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
     from events.models import Series, Session, SessionSpeaker, Speaker  # noqa: PLC0415
     from registrations.antiabuse import make_form_stamp  # noqa: PLC0415
     from registrations.attendance_models import Attendance, AttendanceSource  # noqa: PLC0415
+    from registrations.ip_privacy import pseudonymise_ip  # noqa: PLC0415
     from registrations.models import Registration  # noqa: PLC0415
 
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -81,15 +86,19 @@ def main(out: str) -> None:
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
-    # The equivalent of a forced login, in bulk: a database session per rush attendee.
-    store, expire, clients, rows = SessionStore(), now + dt.timedelta(days=1), [], []
+    # The equivalent of a forced login per rush attendee: a session saved through the configured
+    # engine (the database and, with cached_db, the cache), and allauth's record of it (its
+    # user_logged_in receiver makes one at every sign-in).
+    store_class, clients, user_sessions = import_module(settings.SESSION_ENGINE).SessionStore, [], []
     for index, user in enumerate(users[:RUSH_PEOPLE]):
-        key = secrets.token_hex(16)
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash()}
-        rows.append(DbSession(session_key=key, session_data=store.encode(data), expire_date=expire))
-        clients.append({"session": key, "csrf": secrets.token_hex(16), "ip": f"10.{index // 65536}.{index // 256 % 256}.{index % 256}"})
-    DbSession.objects.bulk_create(rows)
+        store = store_class()
+        store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                      HASH_SESSION_KEY: user.get_session_auth_hash()})
+        store.create()
+        ip = f"10.{index // 65536}.{index // 256 % 256}.{index % 256}"
+        user_sessions.append(UserSession(user=user, session_key=store.session_key, ip=pseudonymise_ip(ip)))
+        clients.append({"session": store.session_key, "csrf": secrets.token_hex(16), "ip": ip})
+    UserSession.objects.bulk_create(user_sessions)
 
     registrations = Registration.objects.bulk_create(
         Registration(
@@ -102,8 +111,11 @@ def main(out: str) -> None:
         Attendance(registration=registration, source=AttendanceSource.MANUAL, minutes=80, reason="bench")
         for registration in registrations
     )
-    Path(out).write_text(json.dumps({"clients": clients, "stamp": make_form_stamp(), "rush": rush.slug,
-                                     "certified": certified.pk}))
+    # The rush's POSTs go out as soon as the server is up, but a person sends the form some time
+    # after it was shown (and the server refuses it sooner than REGISTRATION_MIN_FILL_SECONDS): the
+    # stamp says the form was shown FORM_SHOWN_SECONDS_BEFORE before this data was written.
+    stamp = make_form_stamp(shown_at=time.time() - FORM_SHOWN_SECONDS_BEFORE)
+    Path(out).write_text(json.dumps({"clients": clients, "stamp": stamp, "rush": rush.slug, "certified": certified.pk}))
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ FORM_STAMP_MAX_AGE_SECONDS = 12 * 60 * 60
 RETRY_AFTER_SECONDS = 60
 
 
-def make_form_stamp() -> str:
-    """A signed record of when the form was shown (the minimum fill time is measured from it)."""
-    return signing.dumps(time.time(), salt=FORM_STAMP_SALT)
+def make_form_stamp(shown_at: float | None = None) -> str:
+    """A signed record of when the form was shown (now, or at the Unix time `shown_at`); the
+    minimum fill time is measured from it."""
+    return signing.dumps(time.time() if shown_at is None else shown_at, salt=FORM_STAMP_SALT)
 
 
 def read_form_stamp(value: str) -> float | None:

@@ -1,0 +1,185 @@
+"""The registration rush of bench/run.py on its own, in databases of your choosing.
+
+    python bench/rush.py [--database decoded_rush_bench] [--redis-db 3] [--floor decoded_rush_ref --floor-redis-db 4]
+
+Rebuilds the scratch database (migrate, bench/bench_data.py), starts gunicorn with the production
+configuration and sends the same 3,000 registration POSTs from 64 clients as `bench_rush` in
+bench/run.py; prints one JSON line: registrations/s, p50/p95/p99, statuses, confirmed and
+waitlisted. With --floor, also the plain-Django lock+count+insert view on that database. Leaves
+bench/run.py's shared `decoded_bench*` databases alone, so it can run while others use them.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import httpload
+from bench.prodstack import PYTHON, ROOT, Gunicorn, flush_redis, free_port, manage, production_env, reset_database
+from bench.run import count_registrations
+
+
+def rush_requests(data: dict, port: int) -> list[bytes]:
+    """The rush's POSTs, as bench/run.py builds them (one signed-in person, one address each)."""
+    slug = data["rush"]
+    return [
+        httpload.post_form(
+            f"/en/sessions/{slug}/register/",
+            {
+                "csrfmiddlewaretoken": c["csrf"],
+                "full_name": "Person Number",
+                "organisation": "Clinic",
+                "profession": "physician",
+                "country": "DE",
+                "language": "en",
+                "privacy_consent": "on",
+                "website": "",
+                "started": data["stamp"],
+            },
+            host=f"127.0.0.1:{port}",
+            headers={
+                "Cookie": f"__Host-sessionid={c['session']}; __Host-csrftoken={c['csrf']}",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": c["ip"],
+                "Origin": f"https://127.0.0.1:{port}",
+                "Referer": f"https://127.0.0.1:{port}/en/sessions/{slug}/register/",
+            },
+        )
+        for c in data["clients"]
+    ]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def backend_pids(database: str) -> list[int]:
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}", autocommit=True) as db:
+        rows = db.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+        return [pid for (pid,) in rows]
+
+
+class BackendSampler(threading.Thread):
+    """Samples what the database's backends are doing (pg_stat_activity) every 20 ms: waiting for
+    the session row lock, flushing the WAL at commit, idle in a transaction (the app holds it), …"""
+
+    def __init__(self, database: str):
+        super().__init__(daemon=True)
+        self.database, self.counts, self.running = database, Counter(), True
+
+    def run(self) -> None:
+        import psycopg  # noqa: PLC0415
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.database}", autocommit=True) as db:
+            while self.running:
+                for state, kind, event in db.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                    [self.database],
+                ):
+                    self.counts[f"{state}:{kind or '-'}:{event or '-'}"] += 1
+                time.sleep(0.02)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", default="decoded_rush_bench")
+    parser.add_argument("--redis-db", type=int, default=3)
+    parser.add_argument("--floor", default="", help="a scratch database for the plain-Django floor")
+    parser.add_argument("--floor-redis-db", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.conf.py)")
+    parser.add_argument("--sample", action="store_true", help="sample the database backends' states")
+    args = parser.parse_args()
+
+    env = production_env(reset_database(args.database), redis_db=args.redis_db)
+    flush_redis(args.redis_db)
+    manage(env, "migrate", "--noinput")
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput")
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([PYTHON, "bench/bench_data.py", out.name], cwd=ROOT, env=env, check=True)
+        data = json.loads(Path(out.name).read_text())
+
+    report: dict = {"load_before": os.getloadavg()[0]}
+    with Gunicorn(env, port=free_port(), workers=args.workers or None) as server:
+        workers = worker_pids(server.process.pid)
+        cpu_before = cpu_seconds(workers)
+        sampler = BackendSampler(args.database)
+        if args.sample:
+            sampler.start()
+        result = httpload.run("127.0.0.1", server.port, rush_requests(data, server.port), concurrency=args.concurrency)
+        sampler.running = False
+        if args.sample:
+            sampler.join()
+            total = sum(sampler.counts.values()) or 1
+            report["backend_states"] = {key: round(n / total, 3) for key, n in sampler.counts.most_common(8)}
+        # CPU per registration, whatever else the machine runs: the app's workers and the
+        # database's backends (each worker keeps its connection, CONN_MAX_AGE).
+        report["cpu_ms_per_request"] = {
+            "gunicorn_workers": (cpu_seconds(workers) - cpu_before) * 1000 / len(data["clients"]),
+            "postgres_backends": cpu_seconds(backend_pids(args.database)) * 1000 / len(data["clients"]),
+        }
+        if result["bad_bodies"]:
+            report["first_bad_body"] = result["bad_bodies"][0][:300].decode(errors="replace")
+    result.pop("bad_bodies")
+    report.update(
+        result,
+        errors=sum(n for status, n in result["statuses"].items() if status != 200),
+        **count_registrations(env, data["rush"]),
+    )
+
+    if args.floor:
+        floor_env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench.reference.settings",
+            "REFERENCE_DATABASE_URL": reset_database(args.floor),
+            "REDIS_URL": f"redis://127.0.0.1:6379/{args.floor_redis_db}",
+        }
+        subprocess.run([PYTHON, "bench/reference/setup_data.py"], cwd=ROOT, env=floor_env, check=True)
+        with Gunicorn(floor_env, port=free_port(), app="bench.reference.wsgi") as server:
+            workers = worker_pids(server.process.pid)
+            cpu_before = cpu_seconds(workers)
+            floor = httpload.run(
+                "127.0.0.1",
+                server.port,
+                [httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)],
+                concurrency=args.concurrency,
+            )
+            floor["cpu_ms_per_request"] = {
+                "gunicorn_workers": (cpu_seconds(workers) - cpu_before) * 1000 / 3000,
+                "postgres_backends": cpu_seconds(backend_pids(args.floor)) * 1000 / 3000,
+            }
+        report["floor"] = {key: floor[key] for key in ("rps", "p50", "p99", "statuses", "cpu_ms_per_request")}
+    report["load_after"] = os.getloadavg()[0]
+    report["at"] = time.strftime("%H:%M:%S")
+    print(json.dumps(report, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
