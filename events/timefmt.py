@@ -15,7 +15,7 @@ import zoneinfo
 from functools import lru_cache
 
 from babel.core import Locale, get_global
-from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_location, get_timezone_name
+from babel.dates import format_date, get_timezone_gmt, get_timezone_location, get_timezone_name
 
 BABEL_LOCALES = {"en": "en_GB", "ru": "ru"}
 
@@ -52,6 +52,12 @@ def _parsed(locale: str) -> Locale:
     """babel's Locale for a locale name, parsed once: babel parses a name again on every call
     (about a third of the cost of formatting a time range)."""
     return Locale.parse(locale)
+
+
+def _hours_minutes(moment: dt.datetime) -> str:
+    """babel's `format_time(moment, "HH:mm", locale)` for every locale (babel writes the digits
+    of a pattern in ASCII whatever the locale), without its pattern machinery (80 % of the cost)."""
+    return f"{moment.hour:02}:{moment.minute:02}"
 
 
 def to_zone(zone: str | dt.tzinfo) -> dt.tzinfo:
@@ -96,8 +102,8 @@ def format_time_range(starts_at: dt.datetime, ends_at: dt.datetime, zone: str | 
     tz = to_zone(zone)
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     values = {
-        "start": format_time(start, "HH:mm", locale=parsed),
-        "end": format_time(end, "HH:mm", locale=parsed),
+        "start": _hours_minutes(start),
+        "end": _hours_minutes(end),
         "zone": format_zone_name(start, parsed),
     }
     if start.date() == end.date():
@@ -120,7 +126,7 @@ def format_moment(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str
     local = moment.astimezone(to_zone(zone))
     return _MOMENT_PATTERNS[locale].format(
         date=format_date(local, "long", locale=parsed),
-        time=format_time(local, "HH:mm", locale=parsed),
+        time=_hours_minutes(local),
         zone=format_zone_name(local, parsed),
     )
 

@@ -3,9 +3,10 @@
 import datetime as dt
 
 import pytest
+from babel.dates import format_time
 
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.timefmt import format_moment, format_time_range
+from events.timefmt import format_moment, format_time_range, get_babel_locale
 from tests.factories import SessionFactory
 
 # "Cybersecurity in health care": 18 July 2024, 13:00-14:30 in Copenhagen (summer time).
@@ -114,3 +115,12 @@ def test_session_page_shows_no_second_time_when_the_picked_zone_has_the_same_off
     page = client.get("/en/sessions/cyber/").content.decode()
 
     assert page.count("<dt>Your time</dt>") == 0
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_hours_and_minutes_are_babels_in_every_site_language(language):
+    moments = [dt.datetime(2024, 7, 18, hour, minute, tzinfo=dt.UTC) for hour in range(24) for minute in range(60)]
+
+    ours = [format_moment(moment, "UTC", language).split(", ")[-1].split(" ")[0] for moment in moments]
+
+    assert ours == [format_time(moment, "HH:mm", locale=get_babel_locale(language)) for moment in moments]
