@@ -2,8 +2,9 @@
 
 Every function is atomic, locks the session row while it counts places (so capacity holds under
 concurrent requests on PostgreSQL), writes an `AuditEntry`, adjusts the dashboard's counts
-(`registrations.report_tallies`) and queues its emails with `transaction.on_commit`, so nothing is
-sent for a change that was rolled back.
+(`registrations.report_tallies`) and queues its emails in the same transaction
+(`registrations.task_queue`), so nothing is sent for a change that was rolled back and no change
+commits without its email.
 """
 
 import dataclasses
@@ -22,6 +23,7 @@ from registrations import tokens
 from registrations.models import AuditEntry, Profile, Registration
 from registrations.report_tallies import count_new_registration, count_status_change
 from registrations.rules import CLOSED_MESSAGES, RegistrationState, promotion_deadline, registration_state
+from registrations.task_queue import enqueue_with_transaction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -81,8 +83,8 @@ def _has_free_place(session: Session) -> bool:
 def _queue_email(registration: Registration, kind: str) -> None:
     from registrations.tasks import send_registration_email  # noqa: PLC0415 (tasks import services' models)
 
-    registration_id = registration.pk
-    transaction.on_commit(lambda: send_registration_email.enqueue(registration_id=registration_id, kind=kind))
+    # In this transaction: a registration never commits without its email (registrations/task_queue.py).
+    enqueue_with_transaction(send_registration_email, registration_id=registration.pk, kind=kind)
 
 
 def _audit(*, action: str, registration: Registration, actor, **details) -> None:
@@ -138,8 +140,8 @@ def register_attendee(
 
     Raises RegistrationClosedError when the session takes no registrations. A person who already
     holds an active registration gets it back unchanged (`created=False`) and no second email.
-    Side effects: saves the answers on the profile, writes an audit entry, and after commit queues
-    the confirmation or waitlist email (with the calendar invite, for a confirmed place).
+    Side effects: saves the answers on the profile, writes an audit entry, and queues the
+    confirmation or waitlist email (with the calendar invite, for a confirmed place), sent after commit.
 
     The session row stays locked from the count to the commit, and every registration of the
     session waits for it: so everything that needs no lock (validation, the profile) is done

@@ -13,9 +13,12 @@ and nothing runs it. Two ways out, both through `recover_abandoned_tasks()`:
 
 Only tasks whose repetition is harmless are run again (`rerunnable_task_paths()`): issuing
 certificates (each is re-checked under a row lock, the database refuses a second valid one), the
-outbox dispatch and its clock (the outbox's claim tokens and lease send each row once) and the
-retention purge (idempotent). Any other abandoned task is marked FAILED with
-`AbandonedTaskError`, visible in the admin and to monitoring, rather than run again blindly.
+outbox dispatch and its clock (the outbox's claim tokens and lease send each row once), the
+retention purge (idempotent), and the registration email: sent at least once, like the outbox's
+(a worker almost always dies before the SMTP server has the message, e.g. while rendering it when
+the database restarts; a copy twice, with the same calendar UID, beats a confirmation never sent).
+Any other abandoned task is marked FAILED with `AbandonedTaskError`, visible in the admin and to
+monitoring, rather than run again blindly.
 """
 
 import dataclasses
@@ -45,8 +48,15 @@ def rerunnable_task_paths() -> frozenset[str]:
     from registrations.certificate_tasks import issue_certificates_batch  # noqa: PLC0415 (tasks import services)
     from registrations.notification_tasks import dispatch_due_messages_task, notifications_tick  # noqa: PLC0415
     from registrations.privacy_tasks import privacy_daily_purge  # noqa: PLC0415
+    from registrations.tasks import send_registration_email  # noqa: PLC0415
 
-    tasks = (issue_certificates_batch, dispatch_due_messages_task, notifications_tick, privacy_daily_purge)
+    tasks = (
+        issue_certificates_batch,
+        dispatch_due_messages_task,
+        notifications_tick,
+        privacy_daily_purge,
+        send_registration_email,
+    )
     return frozenset(task.module_path for task in tasks)
 
 

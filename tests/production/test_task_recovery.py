@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from registrations.calendar_tasks import send_session_change_email
 from registrations.certificate_tasks import issue_certificates_batch
 from registrations.notification_tasks import notifications_tick
 from registrations.task_recovery import recover_abandoned_tasks
@@ -30,22 +31,24 @@ def running(task, worker_id: str, *, minutes_ago: int = 0, **kwargs) -> DBTaskRe
     return DBTaskResult.objects.get(pk=row.pk)
 
 
-def test_worker_start_requeues_its_batch_and_fails_its_email(capsys):
+def test_worker_start_requeues_what_may_run_twice_and_fails_the_rest(capsys):
     batch = running(issue_certificates_batch, "host-1", registration_ids=[1, 2], actor_id=None)
-    email = running(send_registration_email, "host-1", registration_id=7, kind="confirmed")
+    confirmation = running(send_registration_email, "host-1", registration_id=7, kind="confirmed")
+    change_email = running(send_session_change_email, "host-1", registration_id=7, sequence=2)
     other_worker = running(issue_certificates_batch, "host-2", registration_ids=[3], actor_id=None)
 
     call_command("recover_abandoned_tasks", worker_id="host-1")
 
-    assert capsys.readouterr().out == "re-queued 1, marked failed 1\n"
-    batch.refresh_from_db()
-    email.refresh_from_db()
-    other_worker.refresh_from_db()
-    assert (batch.status, batch.started_at) == ("READY", None)
-    assert (email.status, email.exception_class_path) == ("FAILED", "registrations.task_recovery.AbandonedTaskError")
-    assert email.traceback.startswith("Worker host-1 stopped while running this task")
-    assert other_worker.status == "RUNNING"
-    assert DBTaskResult.objects.ready().get() == batch  # a worker takes it again
+    assert capsys.readouterr().out == "re-queued 2, marked failed 1\n"
+    change_email.refresh_from_db()
+    assert sorted(DBTaskResult.objects.ready().values_list("pk", flat=True)) == sorted([batch.pk, confirmation.pk])
+    assert DBTaskResult.objects.get(pk=batch.pk).started_at is None
+    assert (change_email.status, change_email.exception_class_path) == (
+        "FAILED",
+        "registrations.task_recovery.AbandonedTaskError",
+    )
+    assert change_email.traceback.startswith("Worker host-1 stopped while running this task")
+    assert DBTaskResult.objects.get(pk=other_worker.pk).status == "RUNNING"
 
 
 def test_only_tasks_running_longer_than_the_limit_count_as_abandoned():
