@@ -2,7 +2,7 @@
 
 A fresh process spent 0.4–0.8 s on its first request (measured with gunicorn's 5 workers):
 importing every view module behind the URL configuration (allauth's MFA pulls in fido2),
-building each language's reverse-URL table, importing redis-py, loading the translation
+building each language's reverse-URL table, importing redis-py and icalendar, loading the translation
 catalogues and compiling templates. `config/wsgi.py` calls `warm_up()`; with gunicorn's
 `preload_app` that happens once in the master, before it forks, so every worker starts warm and
 shares those pages of memory.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 def warm_up() -> None:
+    import icalendar  # noqa: F401 (feeds and invites import it lazily: ~80 ms on a first feed)
     from django.conf import settings  # noqa: PLC0415 (called after django.setup())
     from django.conf.urls.i18n import is_language_prefix_patterns_used  # noqa: PLC0415
     from django.core.cache import caches  # noqa: PLC0415
