@@ -99,7 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's user-session tracking, refreshed at most every 15 minutes (not on every request).
+    "registrations.usersessions.UserSessionActivityMiddleware",
     # Security (issue 7): nothing made for a signed-in person is stored by a cache (outermost of
     # the two, so it also marks the redirects below); staff need MFA, used in this session, for
     # the admin; short staff sessions.
