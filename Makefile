@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/python -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages compilemessages migrate demo lock system-deps js-deps clean prod-check bench
+.PHONY: run test lint messages compilemessages migrate demo lock system-deps js-deps clean prod-check bench drills
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12+ is required" >&2; exit 1; }
@@ -87,6 +87,14 @@ bench: $(VENV)/.installed-dev compilemessages
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	scripts/services postgres redis
 	$(PY) bench/run.py
+
+# Fault drills (bench/drills.py, docs/deploy.md "Fault drills"): a db_worker SIGKILLed in the middle
+# of a certificate batch and of a reminder run, the SMTP server stopped, PostgreSQL restarted during
+# a registration rush (a throwaway cluster made with initdb, never the shared server). Prints
+# PASS/FAIL with the evidence, writes bench/results/drills-latest.md, fails if a drill fails.
+drills: $(VENV)/.installed-dev compilemessages
+	scripts/services postgres redis
+	$(PY) bench/drills.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
