@@ -194,8 +194,10 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_ADAPTER = "registrations.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    # Our own actions (registrations/ratelimits.py), in allauth's rate syntax.
+    # Our own actions (registrations/antiabuse.py), in allauth's rate syntax. Registration POSTs
+    # signed out per address; signed in per account (a hospital's staff share one address).
     "register": "20/m/ip",
+    "register_signed_in": "20/m/user",
     # Code emails sent from the registration form, per address.
     "register_code": "5/h/key",
     # The public certificate verification page.

@@ -3,7 +3,8 @@
 Three checks, each answered with the same 429 page (templates/429.html) and no change at all:
 a honeypot field people never see, a minimum fill time carried by a signed timestamp, and rate
 limits through allauth's rate-limit module (settings.ACCOUNT_RATE_LIMITS, the shared cache):
-"register" per IP address and "register_code" per email address.
+"register" per IP address (signed out) or "register_signed_in" per account, and "register_code"
+per email address.
 """
 
 import time
@@ -53,7 +54,14 @@ def normalise_email(email: str) -> str:
 
 
 def allow_register_post(request) -> bool:
-    """Consume one registration attempt of this IP address; False once the limit is reached."""
+    """Consume one registration attempt; False once the limit is reached.
+
+    Signed out, attempts count per IP address ("register"). Signed in, per account
+    ("register_signed_in"): colleagues behind one hospital's address, all reached by the same
+    announcement, must not use up each other's attempts.
+    """
+    if request.user.is_authenticated:
+        return ratelimit.consume(request, action="register_signed_in", user=request.user)
     return ratelimit.consume(request, action="register")
 
 

@@ -184,6 +184,37 @@ def test_twenty_first_post_from_one_ip_within_a_minute_gets_429(client):
     assert mail.outbox == []
 
 
+def signed_in_behind_hospital_address(email):
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    signed_in = Client(REMOTE_ADDR="198.51.100.7")  # everybody behind the same hospital address
+    signed_in.force_login(user)
+    return signed_in
+
+
+def test_signed_in_colleagues_behind_one_address_do_not_use_up_each_others_attempts():
+    session = SessionFactory(capacity=100)
+    colleagues = [signed_in_behind_hospital_address(f"doctor{n}@hospital.example") for n in range(21)]
+
+    with time_machine.travel(NOW, tick=False):
+        statuses = [colleague.post(register_url(session), answers(email=None)).status_code for colleague in colleagues]
+
+    assert statuses == [200] * 21
+    assert Registration.objects.filter(session=session).count() == 21
+
+
+def test_twenty_first_post_of_one_signed_in_person_within_a_minute_gets_429():
+    session = SessionFactory()
+    person = signed_in_behind_hospital_address("doctor@hospital.example")
+    with time_machine.travel(NOW, tick=False):
+        invalid = [person.post(register_url(session), answers(email=None, full_name="")).status_code for _ in range(20)]
+        limited = person.post(register_url(session), answers(email=None))
+
+    assert invalid == [400] * 20
+    assert limited.status_code == 429
+    assert Registration.objects.count() == 0
+
+
 def test_invalid_answers_are_shown_again_with_the_errors(client):
     session = SessionFactory()
 
