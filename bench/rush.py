@@ -5,8 +5,10 @@
 Rebuilds the scratch database (migrate, bench/bench_data.py), starts gunicorn with the production
 configuration and sends the same 3,000 registration POSTs from 64 clients as `bench_rush` in
 bench/run.py; prints one JSON line: registrations/s, p50/p95/p99, statuses, confirmed and
-waitlisted. With --floor, also the plain-Django lock+count+insert view on that database. Leaves
-bench/run.py's shared `decoded_bench*` databases alone, so it can run while others use them.
+waitlisted, and, whatever else the machine runs, the CPU milliseconds per registration of the web
+workers and the database backends and what the backends were doing (sampled). With --floor, the
+same for the plain-Django lock+count+insert view on that database. Leaves bench/run.py's shared
+`decoded_bench*` databases alone, so it can run while others use them.
 """
 
 import argparse
@@ -70,39 +72,53 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def worker_pids(master: int) -> list[int]:
+def worker_cpu(master: int) -> dict[int, float]:
+    """CPU seconds of each of gunicorn's workers so far (some are still forking when /healthz answers)."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def backend_pids(database: str) -> list[int]:
-    import psycopg  # noqa: PLC0415
-
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}", autocommit=True) as db:
-        rows = db.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
-        return [pid for (pid,) in rows]
+    return {int(pid): cpu_seconds([int(pid)]) for pid in children}
 
 
 class BackendSampler(threading.Thread):
     """Samples what the database's backends are doing (pg_stat_activity) every 20 ms: waiting for
-    the session row lock, flushing the WAL at commit, idle in a transaction (the app holds it), …"""
+    the session row lock, flushing the WAL at commit, idle in a transaction (the app holds it), …
+    and the CPU time of every backend seen (connections are replaced after CONN_MAX_AGE)."""
 
     def __init__(self, database: str):
         super().__init__(daemon=True)
-        self.database, self.counts, self.running = database, Counter(), True
+        self.database, self.counts, self.cpu, self.running = database, Counter(), {}, True
 
     def run(self) -> None:
         import psycopg  # noqa: PLC0415
 
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.database}", autocommit=True) as db:
             while self.running:
-                for state, kind, event in db.execute(
-                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                for pid, state, kind, event in db.execute(
+                    "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
                     "WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
                     [self.database],
                 ):
                     self.counts[f"{state}:{kind or '-'}:{event or '-'}"] += 1
+                    self.cpu[pid] = max(self.cpu.get(pid, 0), cpu_seconds([pid]))
                 time.sleep(0.02)
+
+
+def measured_run(server: Gunicorn, database: str, requests: list[bytes], concurrency: int) -> dict:
+    """httpload's figures for `requests`, with the CPU milliseconds per request of gunicorn's
+    workers and of the database's backends, and the share of samples of each backend state."""
+    workers_before = worker_cpu(server.process.pid)
+    sampler = BackendSampler(database)
+    sampler.start()
+    result = httpload.run("127.0.0.1", server.port, requests, concurrency=concurrency)
+    sampler.running = False
+    sampler.join()
+    workers_after = worker_cpu(server.process.pid)
+    total = sum(sampler.counts.values()) or 1
+    result["backend_states"] = {key: round(n / total, 3) for key, n in sampler.counts.most_common(6)}
+    result["cpu_ms_per_request"] = {
+        "gunicorn_workers": (sum(workers_after.values()) - sum(workers_before.values())) * 1000 / len(requests),
+        "postgres_backends": sum(sampler.cpu.values()) * 1000 / len(requests),
+    }
+    return result
 
 
 def main() -> int:
@@ -113,7 +129,6 @@ def main() -> int:
     parser.add_argument("--floor-redis-db", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.conf.py)")
-    parser.add_argument("--sample", action="store_true", help="sample the database backends' states")
     args = parser.parse_args()
 
     env = production_env(reset_database(args.database), redis_db=args.redis_db)
@@ -127,26 +142,10 @@ def main() -> int:
 
     report: dict = {"load_before": os.getloadavg()[0]}
     with Gunicorn(env, port=free_port(), workers=args.workers or None) as server:
-        workers = worker_pids(server.process.pid)
-        cpu_before = cpu_seconds(workers)
-        sampler = BackendSampler(args.database)
-        if args.sample:
-            sampler.start()
-        result = httpload.run("127.0.0.1", server.port, rush_requests(data, server.port), concurrency=args.concurrency)
-        sampler.running = False
-        if args.sample:
-            sampler.join()
-            total = sum(sampler.counts.values()) or 1
-            report["backend_states"] = {key: round(n / total, 3) for key, n in sampler.counts.most_common(8)}
-        # CPU per registration, whatever else the machine runs: the app's workers and the
-        # database's backends (each worker keeps its connection, CONN_MAX_AGE).
-        report["cpu_ms_per_request"] = {
-            "gunicorn_workers": (cpu_seconds(workers) - cpu_before) * 1000 / len(data["clients"]),
-            "postgres_backends": cpu_seconds(backend_pids(args.database)) * 1000 / len(data["clients"]),
-        }
-        if result["bad_bodies"]:
-            report["first_bad_body"] = result["bad_bodies"][0][:300].decode(errors="replace")
-    result.pop("bad_bodies")
+        result = measured_run(server, args.database, rush_requests(data, server.port), args.concurrency)
+    bad_bodies = result.pop("bad_bodies")
+    if bad_bodies:
+        report["first_bad_body"] = bad_bodies[0][:300].decode(errors="replace")
     report.update(
         result,
         errors=sum(n for status, n in result["statuses"].items() if status != 200),
@@ -162,18 +161,10 @@ def main() -> int:
         }
         subprocess.run([PYTHON, "bench/reference/setup_data.py"], cwd=ROOT, env=floor_env, check=True)
         with Gunicorn(floor_env, port=free_port(), app="bench.reference.wsgi") as server:
-            workers = worker_pids(server.process.pid)
-            cpu_before = cpu_seconds(workers)
-            floor = httpload.run(
-                "127.0.0.1",
-                server.port,
-                [httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)],
-                concurrency=args.concurrency,
-            )
-            floor["cpu_ms_per_request"] = {
-                "gunicorn_workers": (cpu_seconds(workers) - cpu_before) * 1000 / 3000,
-                "postgres_backends": cpu_seconds(backend_pids(args.floor)) * 1000 / 3000,
-            }
+            bookings = [
+                httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)
+            ]
+            floor = measured_run(server, args.floor, bookings, args.concurrency)
         report["floor"] = {key: floor[key] for key in ("rps", "p50", "p99", "statuses", "cpu_ms_per_request")}
     report["load_after"] = os.getloadavg()[0]
     report["at"] = time.strftime("%H:%M:%S")
