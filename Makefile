@@ -77,13 +77,13 @@ lock: $(VENV)/.installed-dev
 
 # Production (issue 9): the production configuration (DJANGO_ENV=production, gunicorn,
 # PostgreSQL, Redis) on loopback, smoke-tested, then stopped. Starts PostgreSQL/Redis if down.
-prod-check: $(VENV)/.installed-dev compilemessages
+prod-check: $(VENV)/.installed-dev compilemessages system-deps
 	scripts/services postgres redis
 	$(PY) scripts/smoke_test.py
 
 # Load and throughput benchmarks against a plain-Django floor (bench/run.py); writes
 # bench/results/<timestamp>.md and bench/results/latest.md. Installs wrk with apt when missing.
-bench: $(VENV)/.installed-dev compilemessages
+bench: $(VENV)/.installed-dev compilemessages system-deps
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	scripts/services postgres redis
 	$(PY) bench/run.py
