@@ -54,10 +54,6 @@ CLOCK_MAX_SECONDS = 3600
 CACHEABLE_PARAMETERS = frozenset({"page"})
 
 
-def get_content_version() -> str:
-    return get_public_state()[0]
-
-
 def create_content_version() -> str:
     version = uuid.uuid4().hex[:12]
     # add(): when several processes start at once, the first value wins for all of them.
