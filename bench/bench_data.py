@@ -42,6 +42,7 @@ def main(out: str) -> None:
     from registrations.attendance_models import Attendance, AttendanceSource  # noqa: PLC0415
     from registrations.ip_privacy import pseudonymise_ip  # noqa: PLC0415
     from registrations.models import Registration  # noqa: PLC0415
+    from registrations.usersessions import SEEN_AT_SESSION_KEY  # noqa: PLC0415
 
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     series = Series.objects.create(
@@ -88,12 +89,12 @@ def main(out: str) -> None:
     )
     # The equivalent of a forced login per rush attendee: a session saved through the configured
     # engine (the database and, with cached_db, the cache), and allauth's record of it (its
-    # user_logged_in receiver makes one at every sign-in).
+    # user_logged_in receiver makes one at every sign-in; ours notes it in the session).
     store_class, clients, user_sessions = import_module(settings.SESSION_ENGINE).SessionStore, [], []
     for index, user in enumerate(users[:RUSH_PEOPLE]):
         store = store_class()
         store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                      HASH_SESSION_KEY: user.get_session_auth_hash()})
+                      HASH_SESSION_KEY: user.get_session_auth_hash(), SEEN_AT_SESSION_KEY: time.time()})
         store.create()
         ip = f"10.{index // 65536}.{index // 256 % 256}.{index % 256}"
         user_sessions.append(UserSession(user=user, session_key=store.session_key, ip=pseudonymise_ip(ip)))
