@@ -2,7 +2,7 @@
 
 Nothing here queries the database, reads the request or sends anything. Callers pass sessions
 fetched with `Session.objects.with_speakers()` (so speakers and the series are already loaded; the
-feeds fetch only the columns written, `events.calendar_views.fetch_calendar_sessions`), the
+feeds fetch only the columns written, `events.calendar_rows.fetch_calendar_sessions`), the
 language to write in and the site's public origin; text is rendered inside
 `translation.override(language)`. icalendar's serialisation (or `events.ics`, its byte-for-byte
 equal for published files) gives the RFC 5545 form (CRLF, folding at 75 octets without splitting a

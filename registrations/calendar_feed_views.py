@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from events import calendar
+from events.calendar_rows import fetch_calendar_sessions
 from events.models import Session
 from events.responses import CalendarResponse, mark_private
 from registrations.calendar_tokens import find_feed_owner, issue_feed_token
@@ -35,8 +36,9 @@ def personal_feed(request, token):
         .confirmed()
         .only("pk", "public_id", "token_salt", "session_id")
     )
-    sessions = list(
-        Session.objects.filter(pk__in=[r.session_id for r in registrations]).with_speakers().order_by("starts_at")
+    sessions = fetch_calendar_sessions(
+        Session.objects.filter(pk__in=[r.session_id for r in registrations]).order_by("starts_at", "pk"),
+        language=language,
     )
     with translation.override(language):
         join_links = {

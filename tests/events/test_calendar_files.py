@@ -315,7 +315,7 @@ def test_series_feed_bytes_evicted_from_the_cache_are_built_again(client, django
     cache.delete(FEED_BODY_KEY.format(etag=first["ETag"].strip('"')))
     calendar_views._recent_bodies.clear()  # as in another process
 
-    with django_assert_num_queries(3):  # series, sessions, speaker links (none, so no speakers)
+    with django_assert_num_queries(3):  # series, sessions, speakers (none)
         again = client.get("/en/series/decoding-data.ics")
 
     assert (again.status_code, again["ETag"], again["Last-Modified"]) == (200, first["ETag"], first["Last-Modified"])
@@ -355,8 +355,8 @@ def test_series_feed_query_count(client, django_assert_num_queries, item_count):
         session = SessionFactory(starts_at=timezone.now() + dt.timedelta(days=index + 1))
         SessionSpeakerFactory.create_batch(2, session=session)
 
-    # series, sessions, speaker links, speakers (the content version is read from the cache)
-    with django_assert_num_queries(4):
+    # series, sessions, their speakers (the content version is read from the cache)
+    with django_assert_num_queries(3):
         cold = client.get("/en/series/decoding-data.ics")
     # the feed's record and bytes come from the cache
     with django_assert_num_queries(0):
@@ -370,7 +370,7 @@ def test_series_feed_is_built_once_per_change_and_language(client, django_assert
     SessionFactory.create_batch(3)
     client.get("/en/series/decoding-data.ics")
 
-    with django_assert_num_queries(3):  # series, sessions, speaker links (none, so no speakers)
+    with django_assert_num_queries(3):  # series, sessions, speakers (none)
         client.get("/ru/series/decoding-data.ics")
     with django_assert_num_queries(0):
         warm = client.get("/ru/series/decoding-data.ics")

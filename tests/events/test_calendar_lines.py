@@ -15,7 +15,8 @@ from django.conf import settings
 from django.utils import translation
 
 from events import calendar, ics
-from events.calendar_views import build_series_feed, fetch_calendar_sessions
+from events.calendar_rows import fetch_calendar_sessions
+from events.calendar_views import build_series_feed
 from events.models import Session, SessionSpeaker
 from tests.events.icalcheck import assert_rfc5545_form, read_events, unfolded_lines
 from tests.factories import SeriesFactory, SessionFactory, SessionSpeakerFactory, SpeakerFactory
@@ -139,14 +140,15 @@ def varied_sessions():
     return sessions
 
 
-def fetch(sessions):
-    return fetch_calendar_sessions(Session.objects.filter(pk__in=[s.pk for s in sessions]).order_by("pk"))
+def fetch(sessions, language):
+    queryset = Session.objects.filter(pk__in=[s.pk for s in sessions]).order_by("pk")
+    return fetch_calendar_sessions(queryset, language=language)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize("join_link", ["", "https://127.0.0.1/j/Abc123_-personal-token-that-is-quite-long-indeed"])
 def test_each_entry_matches_icalendars_serialisation(language, join_link):
-    sessions = fetch(varied_sessions())
+    sessions = fetch(varied_sessions(), language)
     context = calendar.EntryContext(language=language, site_url=settings.SITE_URL)
 
     for session in sessions:
@@ -190,7 +192,7 @@ def build_with_icalendar_only(sessions, *, language, name, description, calendar
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_series_feed_matches_the_file_icalendar_alone_builds(language):
-    sessions = fetch(varied_sessions())
+    sessions = fetch(varied_sessions(), language)
     arguments = {
         "language": language,
         "name": "Decoding data; digital health, \\ and more",
@@ -213,7 +215,9 @@ def test_feed_rows_give_the_bytes_of_full_model_rows(language):
     queryset = Session.objects.filter(pk__in=[s.pk for s in sessions]).order_by("pk")
     arguments = {"language": language, "name": "n", "description": "d", "site_url": settings.SITE_URL}
 
-    lean = calendar.build_publish_calendar(fetch_calendar_sessions(queryset), calendar_id="c", **arguments)
+    lean = calendar.build_publish_calendar(
+        fetch_calendar_sessions(queryset, language=language), calendar_id="c", **arguments
+    )
     full = calendar.build_publish_calendar(list(queryset.with_speakers()), calendar_id="c", **arguments)
 
     assert lean == full

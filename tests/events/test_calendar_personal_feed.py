@@ -163,7 +163,7 @@ def test_personal_feed_query_count(client, django_assert_num_queries, item_count
         register(SessionFactory(), user)
     token = issue_feed_token(user=user)
 
-    # token with owner and profile, registrations, sessions with series, speakers
+    # token with owner and profile, registrations, sessions, their speakers
     with django_assert_num_queries(4):
         response = client.get(feed_path(token))
 

@@ -1,0 +1,149 @@
+"""Sessions as the published calendar files read them: plain rows, not model instances.
+
+The series feed and the personal feed write hundreds of entries; building a `Session` per entry
+(with every language's copy of its texts) and reading each translated field through
+django-modeltranslation's descriptor cost more than writing the entry. `fetch_calendar_sessions`
+reads only the columns the builders write, in the language of the file and its fallback (RU falls
+back to EN), and resolves each translated field once, as modeltranslation's descriptor would:
+the first non-empty value in the descriptor's resolution order, else "".
+tests/events/test_calendar_lines.py proves that rows and model instances give the same bytes.
+"""
+
+import dataclasses
+import datetime as dt
+
+from modeltranslation.utils import build_localized_fieldname, resolution_order
+
+from events.models import Session, SessionQuerySet, SessionSpeaker, Speaker
+
+# The session columns the calendar builders read: nothing else is fetched (no description, no
+# secret join URL to decrypt); the translated ones in the file's language and its fallbacks.
+SESSION_COLUMNS = (
+    "pk",
+    "slug",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "floor_language",
+    "interpretation_languages",
+    "status",
+    "sequence",
+    "created_at",
+    "updated_at",
+)
+SESSION_TEXT_COLUMNS = ("title", "summary", "cancellation_note")
+SPEAKER_TEXT_COLUMNS = ("name", "position", "organisation")
+
+
+@dataclasses.dataclass(slots=True)
+class CalendarSpeaker:
+    """A speaker as an entry names them, texts in the file's language."""
+
+    pk: int
+    name: str
+    position: str
+    organisation: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SpeakerLink:
+    """A speaker's place in a session, as the calendar builders read a `SessionSpeaker`."""
+
+    speaker: CalendarSpeaker
+    role: str
+
+    @property
+    def speaker_id(self) -> int:
+        return self.speaker.pk
+
+    def get_role_display(self) -> str:
+        return str(dict(SessionSpeaker.Role.choices).get(self.role, self.role))  # as the model's
+
+
+@dataclasses.dataclass(slots=True)
+class CalendarSession:
+    """The attributes of a `Session` that the calendar builders read, texts in one language."""
+
+    pk: int
+    slug: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    floor_language: str
+    interpretation_languages: list[str]
+    status: str
+    sequence: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    title: str
+    summary: str
+    cancellation_note: str
+    speakers_in_order: list[SpeakerLink] = dataclasses.field(default_factory=list)
+
+    # The model's own definitions, so that a row answers as the model does.
+    Status = Session.Status
+    is_cancelled = Session.is_cancelled
+    languages = Session.languages
+    zoneinfo = Session.zoneinfo
+
+
+def fetch_calendar_sessions(sessions: SessionQuerySet, *, language: str) -> list[CalendarSession]:
+    """`sessions` (in their order) as rows for a file in `language`, each with its speakers in order.
+
+    Two queries: the sessions, and their speaker links joined with the speakers. A speaker of 25
+    sessions is one `CalendarSpeaker`.
+    """
+    texts = _text_columns(Session, SESSION_TEXT_COLUMNS, language)
+    rows = sessions.values_list(*SESSION_COLUMNS, *(column for columns in texts for column in columns))
+    plain = len(SESSION_COLUMNS)
+    resolved = [
+        CalendarSession(*row[:plain], *_resolve(row, plain, texts))  # type: ignore[misc]
+        for row in rows
+    ]
+    by_id = {session.pk: session for session in resolved}
+    speaker_texts = _text_columns(Speaker, SPEAKER_TEXT_COLUMNS, language)
+    links = (
+        SessionSpeaker.objects.filter(session__in=list(by_id))
+        .order_by("order", "pk")
+        .values_list(
+            "session_id",
+            "role",
+            "speaker_id",
+            *(f"speaker__{column}" for columns in speaker_texts for column in columns),
+        )
+    )
+    speakers: dict[int, CalendarSpeaker] = {}
+    for row in links:
+        session_id, role, speaker_id = row[:3]
+        speaker = speakers.get(speaker_id)
+        if speaker is None:
+            speaker = speakers[speaker_id] = CalendarSpeaker(speaker_id, *_resolve(row, 3, speaker_texts))
+        by_id[session_id].speakers_in_order.append(SpeakerLink(speaker=speaker, role=role))
+    return resolved
+
+
+def _text_columns(model, names: tuple[str, ...], language: str) -> list[tuple[str, ...]]:
+    """For each translated field, its columns in the order modeltranslation reads them for
+    `language`: the language's own, then its fallbacks (the field descriptor's)."""
+    return [
+        tuple(
+            build_localized_fieldname(name, code)
+            for code in resolution_order(language, getattr(model, name).fallback_languages)
+        )
+        for name in names
+    ]
+
+
+def _resolve(row: tuple, start: int, texts: list[tuple[str, ...]]) -> list[str]:
+    """Each translated field's first non-empty value from `row[start:]`, else ""."""
+    values = []
+    index = start
+    for columns in texts:
+        value = ""
+        for offset in range(len(columns)):
+            if row[index + offset]:
+                value = row[index + offset]
+                break
+        values.append(value)
+        index += len(columns)
+    return values
