@@ -58,7 +58,7 @@ def _setup():
 
 def build_data(index: int):
     from registrations.certificate_models import group_code, new_certificate_code  # noqa: PLC0415
-    from registrations.certificates import CertificateData, build_qr_svg, format_minutes  # noqa: PLC0415
+    from registrations.certificates import CertificateData, build_qr, format_minutes  # noqa: PLC0415
 
     language = "en" if index % 2 == 0 else "ru"
     code = new_certificate_code()
@@ -75,7 +75,7 @@ def build_data(index: int):
         minutes_text=format_minutes(45 + index % 46, language),
         code=group_code(code),
         verify_url=url,
-        qr_svg=build_qr_svg(url),
+        qr=build_qr(url),
     )
 
 

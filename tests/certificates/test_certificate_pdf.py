@@ -1,8 +1,10 @@
 import http.server
 import io
+import re
 import threading
 
 import pytest
+import segno
 from pypdf import PdfReader
 
 from registrations.attendance.services import set_manual_attendance
@@ -71,6 +73,46 @@ def test_pdf_links_to_the_verification_page_in_its_language(language, session_20
     assert uris == {f"https://decoded.example/{language}/verify/{certificate.grouped_code}/"}
 
 
+def qr_modules(url: str, mask: int) -> set[tuple[int, int]]:
+    code = segno.make(url, error="m", micro=False, mask=mask)
+    return {
+        (row, column)
+        for row, modules in enumerate(code.matrix_iter(scale=1, border=2))
+        for column, is_dark in enumerate(modules)
+        if is_dark
+    }
+
+
+def test_qr_code_is_the_verification_url_drawn_as_vector_inside_its_link(session_2024):
+    certificate = issue(session_2024, name="Anna Petrova", language="ru")
+    url = f"https://decoded.example/ru/verify/{certificate.grouped_code}/"
+    reader = read_pdf(certificate)
+    content = reader.pages[0].get_contents().get_data().decode("latin-1")
+    page_height = float(reader.pages[0].mediabox.height)
+
+    drawn = {
+        (int(row), int(column) + offset)
+        for column, row, length in re.findall(r"^(\d+) (\d+) (\d+) 1 re$", content, re.MULTILINE)
+        for offset in range(int(length))
+    }
+    module, left, top = (
+        float(value)
+        for value in re.search(r"^(\S+) 0 0 \1 (\S+) (\S+) cm\n\d+ \d+ \d+ 1 re$", content, re.MULTILINE).groups()
+    )
+    size = max(row for row, _column in drawn) + 3  # the last dark row, then a quiet zone of two
+    qr_link = [
+        annotation.get_object()["/Rect"]
+        for annotation in reader.pages[0]["/Annots"]
+        if annotation.get_object()["/Rect"][0] > 600  # the QR's link, right of the text
+    ]
+
+    assert drawn in [qr_modules(url, mask) for mask in range(8)]  # the URL's QR code, whichever mask
+    assert len(qr_link) == 1
+    x1, y1, x2, y2 = (float(value) for value in qr_link[0])
+    assert (round(left, 1), round(page_height - top, 1)) == (round(x1, 1), round(max(y1, y2), 1))
+    assert round(module * size, 1) == round(x2 - x1, 1) == round(38 / 25.4 * 72, 1)  # 38 mm square
+
+
 def test_pdf_is_a4_landscape_pdfa_with_title_and_language_and_nothing_personal(session_2024):
     certificate = issue(session_2024, name="Aigerim Sadykova", language="en", email="aigerim@clinic.example")
     reader = read_pdf(certificate)
@@ -85,10 +127,7 @@ def test_pdf_is_a4_landscape_pdfa_with_title_and_language_and_nothing_personal(s
     assert reader.trailer["/Root"]["/Lang"] == "en"
     assert b'pdfaid:part="3" pdfaid:conformance="B"' in xmp
     assert b"aigerim@clinic.example" not in raw + xmp
-    fonts = {
-        font.get_object()["/BaseFont"].split("+")[-1]
-        for font in reader.pages[0]["/Resources"]["/Font"].values()
-    }
+    fonts = {font.get_object()["/BaseFont"].split("+")[-1] for font in reader.pages[0]["/Resources"]["/Font"].values()}
     assert fonts == {"Decoded-Certificate-Sans", "Decoded-Certificate-Sans-Bold"}  # the bundled faces only
 
 
@@ -131,7 +170,7 @@ def test_rendering_never_fetches_network_urls(recording_server, session_2024):
     hostile = (
         f'<html><head><link rel="stylesheet" href="{recording_server}/a.css">'
         f"<style>@import url({recording_server}/b.css); body {{ background: url({recording_server}/c.png) }}"
-        f'@font-face {{ font-family: X; src: url({recording_server}/d.ttf) }}</style></head>'
+        f"@font-face {{ font-family: X; src: url({recording_server}/d.ttf) }}</style></head>"
         f'<body><img src="{recording_server}/e.png"><object data="{recording_server}/f.svg"></object>'
         f'<img src="file:///etc/passwd"><p style="font-family: X">x</p></body></html>'
     )
