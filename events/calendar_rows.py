@@ -90,35 +90,44 @@ class CalendarSession:
 def fetch_calendar_sessions(sessions: SessionQuerySet, *, language: str) -> list[CalendarSession]:
     """`sessions` (in their order) as rows for a file in `language`, each with its speakers in order.
 
-    Two queries: the sessions, and their speaker links joined with the speakers. A speaker of 25
-    sessions is one `CalendarSpeaker`.
+    Two queries: the sessions, and their speaker links joined with the speakers.
     """
     texts = _text_columns(Session, SESSION_TEXT_COLUMNS, language)
-    rows = sessions.values_list(*SESSION_COLUMNS, *(column for columns in texts for column in columns))
+    # rewrite(False): the columns are named per language already, and modeltranslation's own
+    # values_list() would resolve fallbacks per row through a dummy instance (as long as the rest).
+    rows = sessions.rewrite(False).values_list(*SESSION_COLUMNS, *(column for columns in texts for column in columns))
     plain = len(SESSION_COLUMNS)
     resolved = [
         CalendarSession(*row[:plain], *_resolve(row, plain, texts))  # type: ignore[misc]
         for row in rows
     ]
     by_id = {session.pk: session for session in resolved}
+    if not by_id:
+        return resolved
     speaker_texts = _text_columns(Speaker, SPEAKER_TEXT_COLUMNS, language)
+    # The sessions as a subquery, not a list of ids (500 parameters to send); a session that
+    # became public since the first query is not in `by_id`, and its links are left out.
     links = (
-        SessionSpeaker.objects.filter(session__in=list(by_id))
+        SessionSpeaker.objects.filter(session__in=sessions.values("pk"))
         .order_by("order", "pk")
         .values_list(
             "session_id",
-            "role",
             "speaker_id",
+            "role",
             *(f"speaker__{column}" for columns in speaker_texts for column in columns),
         )
     )
-    speakers: dict[int, CalendarSpeaker] = {}
+    # One object per speaker and role: a speaker of 25 sessions is one `SpeakerLink`.
+    shared: dict[tuple[int, str], SpeakerLink] = {}
     for row in links:
-        session_id, role, speaker_id = row[:3]
-        speaker = speakers.get(speaker_id)
-        if speaker is None:
-            speaker = speakers[speaker_id] = CalendarSpeaker(speaker_id, *_resolve(row, 3, speaker_texts))
-        by_id[session_id].speakers_in_order.append(SpeakerLink(speaker=speaker, role=role))
+        session = by_id.get(row[0])
+        if session is None:
+            continue
+        link = shared.get(row[1:3])
+        if link is None:
+            speaker = CalendarSpeaker(row[1], *_resolve(row, 3, speaker_texts))
+            link = shared[row[1:3]] = SpeakerLink(speaker=speaker, role=row[2])
+        session.speakers_in_order.append(link)
     return resolved
 
 
@@ -137,13 +146,8 @@ def _text_columns(model, names: tuple[str, ...], language: str) -> list[tuple[st
 def _resolve(row: tuple, start: int, texts: list[tuple[str, ...]]) -> list[str]:
     """Each translated field's first non-empty value from `row[start:]`, else ""."""
     values = []
-    index = start
     for columns in texts:
-        value = ""
-        for offset in range(len(columns)):
-            if row[index + offset]:
-                value = row[index + offset]
-                break
-        values.append(value)
-        index += len(columns)
+        end = start + len(columns)
+        values.append(next(filter(None, row[start:end]), ""))
+        start = end
     return values
