@@ -6,9 +6,19 @@ building each language's reverse-URL table, importing redis-py and icalendar, lo
 catalogues and compiling templates. `config/wsgi.py` calls `warm_up()`; with gunicorn's
 `preload_app` that happens once in the master, before it forks, so every worker starts warm and
 shares those pages of memory.
+
+The first request of a worker also paid for what is made on first use and then kept per process:
+the URL patterns' regular expressions (compiled per language when a path is first resolved), the
+codecs and modules loaded lazily (the session serializer, the message storage, IDNA for the first
+connection to Redis), babel's weekday names and zone names, icalendar's serialisation and the
+ORM's first compilation of a query. `warm_up()` does these too (tests/production/test_warmup.py),
+using no data: what depends on content (a session's zone, its VTIMEZONE) stays on first use.
 Nothing here opens a database or cache connection (the forked workers must not share one).
 """
 
+import codecs
+import contextlib
+import datetime as dt
 from pathlib import Path
 
 
@@ -18,20 +28,51 @@ def warm_up() -> None:
     from django.conf.urls.i18n import is_language_prefix_patterns_used  # noqa: PLC0415
     from django.core.cache import caches  # noqa: PLC0415
     from django.template.loader import get_template  # noqa: PLC0415
-    from django.urls import get_resolver, reverse  # noqa: PLC0415
+    from django.urls import Resolver404, get_resolver, resolve, reverse  # noqa: PLC0415
     from django.utils import timezone, translation  # noqa: PLC0415
+    from django.utils.module_loading import import_string  # noqa: PLC0415
 
-    from events.timefmt import format_moment  # noqa: PLC0415
+    from events.timefmt import format_moment, format_time_range  # noqa: PLC0415
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module)
     for alias in settings.CACHES:
         getattr(caches[alias], "_cache", None)  # the Redis backend imports redis-py here (no connection yet)
+    codecs.lookup("idna")  # socket.getaddrinfo() loads it on the first connection (to Redis, PostgreSQL)
+    import_string(settings.SESSION_SERIALIZER)  # imported by the first SessionStore
+    import_string(settings.MESSAGE_STORAGE)  # imported by the first request's MessageMiddleware
     is_language_prefix_patterns_used(settings.ROOT_URLCONF)
+    now = timezone.now()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):  # loads the catalogue
             reverse("events:home")  # builds this language's reverse table
-            format_moment(timezone.now(), "UTC", code)  # loads babel's locale data
+            with contextlib.suppress(Resolver404):  # no pattern matches: every pattern's regex is compiled
+                resolve(f"/{code}/-warm-up-/")
+            format_moment(now, "UTC", code)  # loads babel's locale data
+            # weekday names and babel's zone data (any zone with summer time would do)
+            format_time_range(now, now + dt.timedelta(hours=1), "Europe/Copenhagen", code)
+        _warm_up_calendar(code)
     for directory in settings.TEMPLATES[0]["DIRS"]:
         for path in sorted(Path(directory).rglob("*")):
             if path.suffix in {".html", ".txt", ".ics", ".svg", ".xml"}:
                 get_template(str(path.relative_to(directory)))
+
+
+def _warm_up_calendar(language: str) -> None:
+    """A published calendar without entries (icalendar's serialisation of the calendar's own
+    properties, the phrases of an entry) and the rows' queries compiled."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.db import DEFAULT_DB_ALIAS  # noqa: PLC0415
+
+    from events import calendar  # noqa: PLC0415
+    from events.calendar_rows import calendar_queries  # noqa: PLC0415
+    from events.models import Session  # noqa: PLC0415
+
+    calendar.build_publish_calendar(
+        [], language=language, name="-", description="-", site_url=settings.SITE_URL, calendar_id="-"
+    )
+    # The feeds' queries, compiled (not run: no connection is opened); the ORM builds per-class
+    # and per-field state on a first compilation (expression signatures, lookups, joins).
+    for queryset in calendar_queries(
+        Session.objects.public().filter(series_id=0).order_by("starts_at", "pk"), language=language
+    ):
+        queryset.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()

@@ -12,6 +12,7 @@ tests/events/test_calendar_lines.py proves that rows and model instances give th
 import dataclasses
 import datetime as dt
 
+from django.db.models import QuerySet
 from modeltranslation.utils import build_localized_fieldname, resolution_order
 
 from events.models import Session, SessionQuerySet, SessionSpeaker, Speaker
@@ -93,9 +94,8 @@ def fetch_calendar_sessions(sessions: SessionQuerySet, *, language: str) -> list
     Two queries: the sessions, and their speaker links joined with the speakers.
     """
     texts = _text_columns(Session, SESSION_TEXT_COLUMNS, language)
-    # rewrite(False): the columns are named per language already, and modeltranslation's own
-    # values_list() would resolve fallbacks per row through a dummy instance (as long as the rest).
-    rows = sessions.rewrite(False).values_list(*SESSION_COLUMNS, *(column for columns in texts for column in columns))
+    speaker_texts = _text_columns(Speaker, SPEAKER_TEXT_COLUMNS, language)
+    rows, links = calendar_queries(sessions, language=language)
     plain = len(SESSION_COLUMNS)
     resolved = [
         CalendarSession(*row[:plain], *_resolve(row, plain, texts))  # type: ignore[misc]
@@ -104,19 +104,6 @@ def fetch_calendar_sessions(sessions: SessionQuerySet, *, language: str) -> list
     by_id = {session.pk: session for session in resolved}
     if not by_id:
         return resolved
-    speaker_texts = _text_columns(Speaker, SPEAKER_TEXT_COLUMNS, language)
-    # The sessions as a subquery, not a list of ids (500 parameters to send); a session that
-    # became public since the first query is not in `by_id`, and its links are left out.
-    links = (
-        SessionSpeaker.objects.filter(session__in=sessions.values("pk"))
-        .order_by("order", "pk")
-        .values_list(
-            "session_id",
-            "speaker_id",
-            "role",
-            *(f"speaker__{column}" for columns in speaker_texts for column in columns),
-        )
-    )
     # One object per speaker and role: a speaker of 25 sessions is one `SpeakerLink`.
     shared: dict[tuple[int, str], SpeakerLink] = {}
     for row in links:
@@ -129,6 +116,28 @@ def fetch_calendar_sessions(sessions: SessionQuerySet, *, language: str) -> list
             link = shared[row[1:3]] = SpeakerLink(speaker=speaker, role=row[2])
         session.speakers_in_order.append(link)
     return resolved
+
+
+def calendar_queries(sessions: SessionQuerySet, *, language: str) -> tuple[QuerySet, QuerySet]:
+    """The two queries of `fetch_calendar_sessions` (not run); `config.warmup` compiles them."""
+    texts = _text_columns(Session, SESSION_TEXT_COLUMNS, language)
+    speaker_texts = _text_columns(Speaker, SPEAKER_TEXT_COLUMNS, language)
+    # rewrite(False): the columns are named per language already, and modeltranslation's own
+    # values_list() would resolve fallbacks per row through a dummy instance (as long as the rest).
+    rows = sessions.rewrite(False).values_list(*SESSION_COLUMNS, *(column for columns in texts for column in columns))
+    # The sessions as a subquery, not a list of ids (500 parameters to send); a session that
+    # became public since the first query is not in the rows, and its links are left out.
+    links = (
+        SessionSpeaker.objects.filter(session__in=sessions.values("pk"))
+        .order_by("order", "pk")
+        .values_list(
+            "session_id",
+            "speaker_id",
+            "role",
+            *(f"speaker__{column}" for columns in speaker_texts for column in columns),
+        )
+    )
+    return rows, links
 
 
 def _text_columns(model, names: tuple[str, ...], language: str) -> list[tuple[str, ...]]:

@@ -7,9 +7,8 @@ from django.urls import get_resolver
 
 from config.warmup import warm_up
 
-pytestmark = pytest.mark.django_db
 
-
+@pytest.mark.django_db
 def test_warm_up_compiles_every_template_and_runs_no_query():
     # Forked workers must not inherit a database connection: the warm-up may not query.
     with CaptureQueriesContext(connection) as queries:
@@ -18,6 +17,16 @@ def test_warm_up_compiles_every_template_and_runs_no_query():
     assert len(queries) == 0
 
 
+def test_warm_up_opens_no_database_connection():
+    # No django_db mark: pytest-django makes any use of the connection raise, so the warm-up
+    # (which compiles the feeds' queries) would fail here if it opened or used one.
+    warm_up()
+
+    with pytest.raises(RuntimeError, match="Database access not allowed"):
+        connection.ensure_connection()  # the guard was in force
+
+
+@pytest.mark.django_db
 def test_warm_up_builds_the_reverse_tables_of_both_languages():
     warm_up()
 
