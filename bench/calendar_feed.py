@@ -20,6 +20,17 @@ Rows:
 - GET, cached: a full GET served from the cache (version and record in one read; the bytes from
   this process's memory).
 - GET, 304: a GET with the current ETag in If-None-Match (version and record only).
+
+`--gunicorn N` measures instead what `make bench` calls the cold build: N times, a freshly started
+gunicorn (config/gunicorn.conf.py, preloaded and warmed up as in production, on the loopback port
+`--port`) answers its first GET of /en/series/<slug>.ics with the Redis database of REDIS_URL
+flushed before. It needs a database already filled by bench/bench_data.py (series "bench"):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \
+        python bench/calendar_feed.py --gunicorn 7 --port 8800
+
+Each start prints the wall time of the request and the CPU the workers spent meanwhile (all of
+them: any may take the request; the others idle).
 """
 
 import argparse
@@ -39,7 +50,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--production", action="store_true", help="the production configuration (see above)")
+    parser.add_argument("--gunicorn", type=int, default=0, metavar="N", help="N cold first requests (see above)")
+    parser.add_argument("--port", type=int, default=8800)
+    parser.add_argument("--slug", default="bench")
     args = parser.parse_args()
+    if args.gunicorn:
+        if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+            parser.error("--gunicorn needs DATABASE_URL and REDIS_URL")
+        run_gunicorn(args.gunicorn, port=args.port, slug=args.slug)
+        return
     if args.production:
         from bench.prodstack import production_env  # noqa: PLC0415
 
@@ -179,6 +198,44 @@ def run(count: int, repeat: int) -> None:
     print("|" + "|".join("---" for _ in header) + "|")
     for language, size, *cells in rows:
         print(f"| {language} | {size:,} | " + " | ".join(f"{wall:.2f} / {cpu:.2f}" for wall, cpu in cells) + " |")
+
+
+def run_gunicorn(starts: int, *, port: int, slug: str) -> None:
+    from bench.prodstack import Gunicorn, flush_redis, http_get, production_env  # noqa: PLC0415
+
+    redis_url = os.environ["REDIS_URL"]
+    env = production_env(os.environ["DATABASE_URL"], REDIS_URL=redis_url)
+    walls, cpus = [], []
+    for _ in range(starts):
+        flush_redis(int(redis_url.rsplit("/", 1)[1]))
+        with Gunicorn(env, port=port) as server:
+            cpu_before = workers_cpu_ms(server.process.pid)
+            began = time.perf_counter()
+            status, _headers, body = http_get(f"{server.base}/en/series/{slug}.ics")
+            walls.append((time.perf_counter() - began) * 1000)
+            cpus.append(workers_cpu_ms(server.process.pid) - cpu_before)
+        print(
+            f"status {status}, {len(body):,} bytes: {walls[-1]:.1f} ms wall, workers' CPU {cpus[-1]:.0f} ms", flush=True
+        )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"Cold first request, {starts} fresh starts: median {statistics.median(walls):.1f} ms wall "
+        f"(min {min(walls):.1f}), workers' CPU median {statistics.median(cpus):.0f} ms; load average {load}"
+    )
+
+
+def workers_cpu_ms(master: int) -> float:
+    """The user and system CPU of the master's children so far, in ms (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / ticks
 
 
 if __name__ == "__main__":
