@@ -7,14 +7,16 @@ English. Times are stored in UTC; `Session.timezone` is the IANA zone the sessio
 
 import datetime as dt
 import enum
+import functools
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -85,6 +87,14 @@ class SpeakerQuerySet(models.QuerySet["Speaker"]):
         )
 
 
+@functools.lru_cache(maxsize=8192)
+def reverse_page(view_name: str, slug: str, language: str | None, script_prefix: str) -> str:
+    """The path of a page by slug in the active language (which, with the script prefix, keys the
+    cache: `reverse()` is a pure function of them). Lists link every row; reversing costs more
+    than the rest of a card's link."""
+    return reverse(view_name, kwargs={"slug": slug})
+
+
 class Speaker(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -117,7 +127,7 @@ class Speaker(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("events:speaker-detail", kwargs={"slug": self.slug})
+        return reverse_page("events:speaker-detail", self.slug, get_language(), get_script_prefix())
 
     @property
     def initials(self) -> str:
@@ -243,7 +253,7 @@ class Session(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("events:session-detail", kwargs={"slug": self.slug})
+        return reverse_page("events:session-detail", self.slug, get_language(), get_script_prefix())
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -2,7 +2,9 @@
 
 Every function here is pure: it takes aware datetimes, a zone and a site language code and returns
 text. Nothing reads the request, the active translation or the settings, so emails, ICS files and
-PDFs can use the same functions inside their own `translation.override()`.
+PDFs can use the same functions inside their own `translation.override()`. Being pure, the
+formatters of session times remember their recent results (`lru_cache`): a list page formats the
+same few sessions on every request.
 
 English uses babel's `en_GB` locale (day-month order, 24-hour clock, "CEST"/"BST" abbreviations);
 Russian uses `ru`. Where CLDR has no abbreviation for a zone (babel then returns a bare offset such
@@ -90,6 +92,7 @@ def format_zone_name(moment: dt.datetime, locale: str | Locale) -> str:
     return short
 
 
+@lru_cache(maxsize=4096)
 def format_time_range(starts_at: dt.datetime, ends_at: dt.datetime, zone: str | dt.tzinfo, language_code: str) -> str:
     """A session's date and times in `zone`, with the zone named.
 
@@ -115,6 +118,7 @@ def format_time_range(starts_at: dt.datetime, ends_at: dt.datetime, zone: str | 
     )
 
 
+@lru_cache(maxsize=4096)
 def format_moment(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str) -> str:
     """One point in time in `zone`, zone named: "11 July 2024, 09:00 CEST".
 
@@ -133,14 +137,19 @@ def format_moment(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str
 
 def format_short_date(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str) -> dict[str, str]:
     """The parts of a calendar-leaf date for session cards: weekday, day and month, year."""
+    return dict(_format_short_date(moment, zone, language_code))
+
+
+@lru_cache(maxsize=4096)
+def _format_short_date(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str) -> tuple[tuple[str, str], ...]:
     locale = _parsed(get_babel_locale(language_code))
     local = moment.astimezone(to_zone(zone))
-    return {
-        "weekday": format_date(local, "EEE", locale=locale),
-        "day": format_date(local, "d", locale=locale),
-        "month": format_date(local, "MMM", locale=locale).rstrip("."),
-        "year": format_date(local, "y", locale=locale),
-    }
+    return (
+        ("weekday", format_date(local, "EEE", locale=locale)),
+        ("day", format_date(local, "d", locale=locale)),
+        ("month", format_date(local, "MMM", locale=locale).rstrip(".")),
+        ("year", format_date(local, "y", locale=locale)),
+    )
 
 
 def is_known_zone(name: str) -> bool:

@@ -1,14 +1,22 @@
-"""Template tags of the public site: session times, language badges, registration status, JSON-LD.
+"""Template tags of the public site: session times, language badges, avatars, registration status, JSON-LD.
 
 Times are formatted by `events.timefmt` in the active language; the viewer's zone comes from
 `request.viewer_timezone` (the zone picker) or, when unknown, from the browser (localtime.js).
+
+Session cards repeat these on every list page, so the pieces that are pure functions of a few
+values (a badge list of given languages, an avatar of a given photo and name) are rendered once
+per process and those values (`functools.lru_cache`), not once per card: nothing about content is
+remembered that a changed value would not key afresh.
 """
 
+import datetime as dt
+import functools
 import json
 import zoneinfo
 
 from django import template
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -27,10 +35,15 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 _INTL_LOCALES = {"en": "en-GB", "ru": "ru"}
 
 
-@register.filter
-def announced_time(session) -> str:
-    """The session's date and times in its announced zone, zone named, in the active language."""
-    return format_time_range(session.starts_at, session.ends_at, session.timezone, get_language())
+@register.simple_tag
+def session_time(session) -> str:
+    """`<time datetime="…">` with the session's date and times in its announced zone, zone named,
+    in the active language (the machine-readable start in UTC)."""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        session.starts_at.astimezone(dt.UTC).isoformat(),
+        format_time_range(session.starts_at, session.ends_at, session.timezone, get_language()),
+    )
 
 
 @register.filter
@@ -45,8 +58,8 @@ def date_leaf(session) -> dict[str, str]:
     return format_short_date(session.starts_at, session.timezone, get_language())
 
 
-@register.inclusion_tag("events/includes/viewer_time.html", takes_context=True)
-def viewer_time(context, session):
+@register.simple_tag(takes_context=True)
+def viewer_time(context, session) -> str:
     """The session's times in the viewer's zone.
 
     Server-side when the viewer picked a zone; otherwise an empty <time> that localtime.js fills
@@ -55,43 +68,79 @@ def viewer_time(context, session):
     """
     request = context.get("request")
     zone_name = getattr(request, "viewer_timezone", None)
-    next_path = request.get_full_path() if request else "/"
-    picker_url = f"{reverse('events:timezone-pick')}?{urlencode({'next': next_path})}"
+    language = get_language()
     if zone_name:
         zone = zoneinfo.ZoneInfo(zone_name)
         if session.starts_at.astimezone(zone).utcoffset() == session.starts_at.astimezone(session.zoneinfo).utcoffset():
-            return {"mode": "same"}
-        return {
-            "mode": "server",
-            "text": format_time_range(session.starts_at, session.ends_at, zone, get_language()),
-            "starts_at": session.starts_at.astimezone(zone).isoformat(),
-            "picker_url": picker_url,
-        }
+            return ""
+        return render_viewer_time(
+            language,
+            mode="server",
+            text=format_time_range(session.starts_at, session.ends_at, zone, language),
+            starts_at=session.starts_at.astimezone(zone).isoformat(),
+            picker_url=get_zone_picker_url(request),
+        )
     announced_offset = session.starts_at.astimezone(session.zoneinfo).utcoffset()
-    return {
-        "mode": "browser",
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "announced_offset_minutes": int(announced_offset.total_seconds() // 60),
-        "intl_locale": _INTL_LOCALES.get(get_language(), "en-GB"),
-        "picker_url": picker_url,
-    }
+    return render_viewer_time(
+        language,
+        mode="browser",
+        starts_at=session.starts_at.isoformat(),
+        ends_at=session.ends_at.isoformat(),
+        announced_offset_minutes=int(announced_offset.total_seconds() // 60),
+        intl_locale=_INTL_LOCALES.get(language, "en-GB"),
+        picker_url=get_zone_picker_url(request),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def render_viewer_time(_language: str, **values) -> str:
+    """events/includes/viewer_time.html with `values`, in the active language (`_language` keys it)."""
+    return render_to_string("events/includes/viewer_time.html", values)
+
+
+def get_zone_picker_url(request) -> str:
+    """The zone picker's URL, coming back to this page; built once per request (every card has it)."""
+    if request is None:
+        return f"{reverse('events:timezone-pick')}?{urlencode({'next': '/'})}"
+    url = getattr(request, "_zone_picker_url", None)
+    if url is None:
+        url = request._zone_picker_url = (
+            f"{reverse('events:timezone-pick')}?{urlencode({'next': request.get_full_path()})}"
+        )
+    return url
 
 
 @register.simple_tag
-def language_badges(session) -> list[dict]:
-    """The floor language, then each interpretation language, as badge data (code and full name)."""
-    badges = []
-    for code in session.languages:
-        info = get_language_info(code)
-        badges.append(
-            {
-                "code": code.upper(),
-                "name": info["name_translated"],
-                "is_interpretation": code != session.floor_language,
-            }
-        )
-    return badges
+def language_badges(session) -> str:
+    """The floor language, then each interpretation language, as a list of badges."""
+    return render_language_badges(tuple(session.languages), session.floor_language, get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def render_language_badges(codes: tuple[str, ...], floor_language: str, language: str) -> str:
+    badges = [
+        {
+            "code": code.upper(),
+            "name": get_language_info(code)["name_translated"],
+            "is_interpretation": code != floor_language,
+        }
+        for code in codes
+    ]
+    return render_to_string("events/includes/language_badges.html", {"badges": badges})
+
+
+@register.simple_tag
+def avatar(speaker, large=False) -> str:
+    """A speaker's face (photo thumbnail) or, without a photo, their initials."""
+    return render_avatar(speaker.photo_thumbnail.name or "", speaker.initials, bool(large), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=2048)
+def render_avatar(thumbnail_name: str, initials: str, large: bool, _script_prefix: str) -> str:
+    from django.core.files.storage import default_storage  # noqa: PLC0415
+
+    url = default_storage.url(thumbnail_name) if thumbnail_name else ""
+    return render_to_string("events/includes/avatar.html", {"url": url, "initials": initials, "large": large})
 
 
 @register.simple_tag

@@ -239,6 +239,31 @@ def test_not_found_page_is_translated_and_styled(client):
     assert get_h1(response) == "Страница не найдена"  # Django's own catalogue has this one
 
 
+def get_layout_links(response) -> list[str]:
+    html = response.content.decode()
+    header = re.search(r'<header class="site-header">(.*?)</header>', html, re.S).group(1)
+    footer = re.search(r'<footer class="site-footer">(.*?)</footer>', html, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', header + footer)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "expected"),
+    [
+        ("/en/speakers/", 200, ["/en/", "/en/sessions/", "/en/speakers/", "/en/timezone/?next=/en/speakers/",
+                                "/en/accounts/login/", "/en/speakers/", "/ru/speakers/", "/en/sessions/past/",
+                                "/en/privacy/"]),
+        ("/ru/no-such-page/", 404, ["/ru/", "/ru/sessions/", "/ru/speakers/", "/ru/timezone/?next=/ru/no-such-page/",
+                                    "/ru/accounts/login/", "/ru/sessions/past/", "/ru/privacy/"]),
+    ],
+)
+def test_layout_links_are_in_the_page_language(client, path, status, expected):
+    """The header and footer links are reversed once per language and process (site_urls)."""
+    response = client.get(path)
+
+    assert response.status_code == status
+    assert get_layout_links(response) == expected
+
+
 def test_server_error_page_renders_without_context():
     from django.template.loader import render_to_string  # noqa: PLC0415
 
