@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 
-from config.warmup import warm_up
+from config.warmup import warm_up, warm_up_worker
 
 
 @pytest.mark.django_db
@@ -32,3 +32,16 @@ def test_warm_up_builds_the_reverse_tables_of_both_languages():
 
     # Django keeps one reverse table per language under i18n_patterns.
     assert {"en", "ru"} <= set(get_resolver()._reverse_dict)
+
+
+@pytest.mark.django_db
+def test_worker_warm_up_runs_the_feed_queries_on_no_rows(django_assert_num_queries):
+    # series, the sessions, their speakers (the cache is only read)
+    with django_assert_num_queries(3):
+        warm_up_worker()
+
+
+def test_worker_warm_up_never_raises():
+    # No django_db mark: every query raises, as with a database that is down; the worker must
+    # start anyway.
+    warm_up_worker()
