@@ -54,7 +54,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -86,6 +87,7 @@ class Participant:
     email: str
 
 
+@lru_cache(maxsize=8)
 def site_host(site_url: str) -> str:
     return urlsplit(site_url).hostname or "localhost"
 
@@ -208,9 +210,8 @@ class EntryContext:
 _SLUG_PLACEHOLDER = "decoded-slug-placeholder"
 
 
-@dataclass(frozen=True, slots=True)
-class _EventValues:
-    """The values of one VEVENT, whichever writer serialises them."""
+class _EventValues(NamedTuple):
+    """The values of one VEVENT, whichever writer serialises them (a tuple: made per entry)."""
 
     uid: str
     summary: str

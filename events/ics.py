@@ -74,7 +74,19 @@ def format_utc(moment: dt.datetime) -> str:
     """A UTC DATE-TIME value ("20240718T110000Z"); naive moments are read as UTC, as icalendar does."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
-    return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}Z"
+    return _basic_format(moment) + "Z"
+
+
+def _basic_format(moment: dt.datetime) -> str:
+    """ "20240718T110000": the date and time as written, seconds truncated (% is the fastest form)."""
+    return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031 (twice as fast as an f-string's format specs)
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def date_time_line(name: str, moment: dt.datetime, tzids: set[str]) -> bytes:
@@ -83,7 +95,7 @@ def date_time_line(name: str, moment: dt.datetime, tzids: set[str]) -> bytes:
     The TZID written is added to `tzids` (the file needs its VTIMEZONE).
     """
     tzid = zone_tzid(moment.tzinfo)
-    local = f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+    local = _basic_format(moment)
     if tzid is None:
         return f"{name}:{local}Z".encode()
     tzids.add(tzid)
