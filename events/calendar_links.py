@@ -13,7 +13,9 @@ below are the long-stable ones their own "add to calendar" buttons and help page
 A web link carries no personal data and no join link: it adds the public entry, as the .ics does.
 """
 
+import dataclasses
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -30,36 +32,57 @@ OUTLOOK_COMPOSE_URLS = {
 }
 
 
-def _details(session: "Session", *, session_url: str) -> str:
+@dataclasses.dataclass(frozen=True)
+class WebCalendarEvent:
+    """What a web calendar link carries of a session: its public entry, and nothing secret.
+
+    Frozen and hashable: the links are pure functions of it, the language and the page URL, so
+    they are built once per process and value (a session page shows four of them).
+    """
+
+    title: str
+    summary: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+
+    @classmethod
+    def from_session(cls, session: "Session") -> "WebCalendarEvent":
+        return cls(session.title, session.summary, session.starts_at, session.ends_at, session.timezone)
+
+
+def _details(event: WebCalendarEvent, *, session_url: str) -> str:
     return "\n\n".join(
-        [session.summary, gettext("Register on the session page to receive your personal join link."),
+        [event.summary, gettext("Register on the session page to receive your personal join link."),
          gettext("Session page: %(url)s") % {"url": session_url}]
     )
 
 
-def google_calendar_url(session: "Session", *, language: str, session_url: str) -> str:
+@functools.lru_cache(maxsize=1024)
+def google_calendar_url(event: WebCalendarEvent, *, language: str, session_url: str) -> str:
     with translation.override(language):
         query = {
             "action": "TEMPLATE",
-            "text": session.title,
-            "dates": f"{_compact(session.starts_at)}/{_compact(session.ends_at)}",
-            "details": _details(session, session_url=session_url),
+            "text": event.title,
+            "dates": f"{_compact(event.starts_at)}/{_compact(event.ends_at)}",
+            "details": _details(event, session_url=session_url),
             "location": pgettext("calendar location", "Online"),
-            "ctz": session.timezone,
+            "ctz": event.timezone,
         }
     return f"{GOOGLE_TEMPLATE_URL}?{urlencode(query)}"
 
 
-def outlook_calendar_url(session: "Session", *, language: str, session_url: str, service: str = "outlook") -> str:
+@functools.lru_cache(maxsize=1024)
+def outlook_calendar_url(event: WebCalendarEvent, *, language: str, session_url: str, service: str = "outlook") -> str:
     """`service` is "outlook" (Outlook.com) or "office365" (Microsoft 365 work or school accounts)."""
     with translation.override(language):
         query = {
             "path": "/calendar/action/compose",
             "rru": "addevent",
-            "subject": session.title,
-            "startdt": _iso(session.starts_at),
-            "enddt": _iso(session.ends_at),
-            "body": _details(session, session_url=session_url),
+            "subject": event.title,
+            "startdt": _iso(event.starts_at),
+            "enddt": _iso(event.ends_at),
+            "body": _details(event, session_url=session_url),
             "location": pgettext("calendar location", "Online"),
         }
     return f"{OUTLOOK_COMPOSE_URLS[service]}?{urlencode(query)}"

@@ -149,11 +149,23 @@ class SessionQuerySet(models.QuerySet["Session"]):
         """Attach the series and the speakers in their order, in two extra queries at most."""
         return self.select_related("series").prefetch_related(build_speaker_links_prefetch())
 
+    def without_secrets(self) -> "SessionQuerySet":
+        """Rows for public pages: the join URL, which they never show, is neither read nor decrypted."""
+        return self.defer("join_url")
+
+
+def attach_speaker_links(session: "Session") -> "Session":
+    """`session` with its speaker links in order, speakers attached, as `with_speakers()` gives them
+    (`ordered_speaker_links`), in one query: for a row already loaded, such as a detail page's."""
+    session.ordered_speaker_links = list(
+        SessionSpeaker.objects.filter(session=session).select_related("speaker").order_by("order", "pk")
+    )
+    return session
+
 
 def build_speaker_links_prefetch() -> Prefetch:
     """A session's speaker links in their order, speakers attached, as `ordered_speaker_links`.
 
-    Also for `prefetch_related_objects()` on a session already loaded (the detail page's row).
     """
     return Prefetch(
         "speaker_links",

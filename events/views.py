@@ -13,7 +13,6 @@ import functools
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.views.generic import DetailView, ListView
 from events import page_cache
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.models import Series, Session, Speaker, build_speaker_links_prefetch
+from events.models import Series, Session, Speaker, attach_speaker_links
 from events.structured_data import build_session_event
 
 HOME_UPCOMING_LIMIT = 6
@@ -48,7 +47,7 @@ def get_page_cache_context(request, *parts) -> dict:
 @page_cache.serve_from_page_cache
 def home(request):
     def get_upcoming() -> list[Session]:
-        return list(Session.objects.public().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
+        return list(Session.objects.public().without_secrets().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
 
     upcoming = SimpleLazyObject(get_upcoming)
     next_session = SimpleLazyObject(lambda: next((s for s in upcoming if not s.is_cancelled), None))
@@ -87,7 +86,7 @@ class SessionListView(PublicPageMixin, ListView):
     paginate_by = SESSIONS_PER_PAGE
 
     def get_queryset(self):
-        return Session.objects.public().upcoming().with_speakers()
+        return Session.objects.public().without_secrets().upcoming().with_speakers()
 
 
 class SessionPastView(PublicPageMixin, ListView):
@@ -96,7 +95,7 @@ class SessionPastView(PublicPageMixin, ListView):
     paginate_by = SESSIONS_PER_PAGE
 
     def get_queryset(self):
-        return Session.objects.public().past().with_speakers()
+        return Session.objects.public().without_secrets().past().with_speakers()
 
 
 class SessionDetailView(PublicPageMixin, DetailView):
@@ -107,17 +106,13 @@ class SessionDetailView(PublicPageMixin, DetailView):
     context_object_name = "session"
 
     def get_queryset(self):
-        return Session.objects.public().select_related("series")
+        return Session.objects.public().without_secrets().select_related("series")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         session = self.object
 
-        def attach_speakers() -> Session:
-            prefetch_related_objects([session], build_speaker_links_prefetch())
-            return session
-
-        full_session = SimpleLazyObject(attach_speakers)
+        full_session = SimpleLazyObject(lambda: attach_speaker_links(session))
         context["session"] = full_session
 
         def build_jsonld() -> dict:
