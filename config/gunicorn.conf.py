@@ -34,3 +34,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind the TLS proxy on the same host: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "decoded"
+
+
+def post_worker_init(worker):
+    """In each worker, after the fork and before its first request: its own database and Redis
+    connections and the feeds' first queries (config/warmup.py), so that a fresh worker (at start,
+    or recycled after max_requests) does not make its first visitor wait for them."""
+    from config.warmup import warm_up_worker  # noqa: PLC0415 (the app is loaded by now)
+
+    warm_up_worker()
