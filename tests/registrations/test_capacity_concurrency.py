@@ -4,17 +4,23 @@ Fifty threads, each with its own database connection, register fifty different p
 session with ten places at the same moment. With the session row locked while counting, exactly
 ten are confirmed. The control run switches the lock off and widens the gap between counting and
 inserting (a pre_save receiver that sleeps): it overbooks, which shows the test can fail.
+
+`register_attendee` writes a registration as the outcome an unlocked count predicts, then locks
+and decides: a place taken or freed by another transaction in between is caught by the locked
+count, and the registration is written again with the right outcome (one audit entry, one email).
 """
 
 import threading
 import time
 
 import pytest
+from django.core import mail
 from django.db import connection, connections
 from django.db.models.signals import pre_save
 
-from registrations.models import Registration
-from registrations.services import register_attendee
+from registrations.models import AuditEntry, Registration
+from registrations.report_tallies import find_tally_differences
+from registrations.services import cancel_registration, register_attendee
 from tests.factories import SessionFactory, UserFactory, attendee_details
 
 pytestmark = [
@@ -88,3 +94,61 @@ def test_control_without_the_row_lock_overbooks(settings, people):
     confirmed, _waitlisted = counts(session)
     assert errors == []
     assert confirmed > PLACES
+
+
+def run_once_between_prediction_and_lock(change):
+    """A pre_save receiver that, the first time a registration is written (after the service
+    predicted its outcome, before it takes the lock), runs `change` in another thread, on its
+    own connection, to commit."""
+    calls = []
+
+    def receiver(sender, instance, **kwargs):
+        if calls:
+            return
+        calls.append(instance)
+        thread = threading.Thread(target=lambda: (change(), connections.close_all()))
+        thread.start()
+        thread.join(timeout=30)
+
+    return receiver
+
+
+def outcome_of(registration):
+    registration.refresh_from_db()
+    actions = list(AuditEntry.objects.filter(registration=registration).values_list("action", flat=True))
+    emails = [m.subject.split(":")[0] for m in mail.outbox if m.to[0].endswith(f"<{registration.user.email}>")]
+    return registration.status, actions, emails
+
+
+def test_a_place_taken_between_prediction_and_lock_waitlists_with_one_entry_and_one_email(settings):
+    session = SessionFactory(capacity=1)
+    first, second = UserFactory(), UserFactory()
+    receiver = run_once_between_prediction_and_lock(
+        lambda: register_attendee(session=session, user=second, details=attendee_details(language="en"))
+    )
+    pre_save.connect(receiver, sender=Registration)
+    try:
+        outcome = register_attendee(session=session, user=first, details=attendee_details(language="en"))
+    finally:
+        pre_save.disconnect(receiver, sender=Registration)
+
+    assert outcome_of(outcome.registration) == ("waitlisted", ["waitlisted"], ["You are on the waitlist"])
+    assert Registration.objects.get(user=second).status == "confirmed"
+    assert find_tally_differences(sessions=[session]) == {}
+
+
+def test_a_place_freed_between_prediction_and_lock_confirms_with_one_entry_and_one_email(settings):
+    session = SessionFactory(capacity=1)
+    holder = register_attendee(session=session, user=UserFactory(), details=attendee_details(language="en"))
+    receiver = run_once_between_prediction_and_lock(
+        lambda: cancel_registration(registration=holder.registration, actor=None)
+    )
+    pre_save.connect(receiver, sender=Registration)
+    try:
+        outcome = register_attendee(session=session, user=UserFactory(), details=attendee_details(language="en"))
+    finally:
+        pre_save.disconnect(receiver, sender=Registration)
+
+    assert outcome_of(outcome.registration) == ("confirmed", ["registered"], ["Your place is confirmed"])
+    assert Registration.objects.filter(session=session).confirmed().count() == 1
+    assert find_tally_differences(sessions=[session]) == {}
