@@ -73,9 +73,14 @@ def _zone_variant(moment: dt.datetime) -> str:
     database gives Ireland a negative DST in winter). Comparing the offset with the smaller of the
     January and July offsets of the same year is right for both hemispheres and for Ireland.
     """
-    tz = moment.tzinfo
-    offsets = [dt.datetime(moment.year, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7)]
-    return "daylight" if moment.utcoffset() > min(offsets) else "standard"
+    return "daylight" if moment.utcoffset() > _standard_offset(moment.tzinfo, moment.year) else "standard"
+
+
+@lru_cache(maxsize=1024)
+def _standard_offset(tz: dt.tzinfo, year: int) -> dt.timedelta:
+    """The smaller of the zone's January and July offsets in `year` (per zone and year: a feed
+    asks for hundreds of sessions in a few zones)."""
+    return min(dt.datetime(year, month, 1, 12, tzinfo=tz).utcoffset() for month in (1, 7))
 
 
 def format_zone_name(moment: dt.datetime, locale: str | Locale) -> str:
@@ -86,10 +91,20 @@ def format_zone_name(moment: dt.datetime, locale: str | Locale) -> str:
     """
     variant = _zone_variant(moment)
     parsed = _parsed(locale) if isinstance(locale, str) else locale
-    short = get_timezone_name(moment, width="short", locale=parsed, zone_variant=variant)
-    if _OFFSET_ONLY.match(short):
-        return get_timezone_name(moment, width="long", locale=parsed, zone_variant=variant)
-    return short
+    # What babel's answer depends on: the zone (its key, or its tzname for other tzinfos), the
+    # variant, and the offset (its GMT fallback); looked up once per process, not per session.
+    key = (moment.tzinfo, moment.tzname(), moment.utcoffset(), variant, str(parsed))
+    name = _zone_names.get(key)
+    if name is None:
+        name = get_timezone_name(moment, width="short", locale=parsed, zone_variant=variant)
+        if _OFFSET_ONLY.match(name):
+            name = get_timezone_name(moment, width="long", locale=parsed, zone_variant=variant)
+        _zone_names[key] = name
+    return name
+
+
+# Bounded by the zones in use times their variants and offsets, times the languages.
+_zone_names: dict[tuple, str] = {}
 
 
 @lru_cache(maxsize=4096)
