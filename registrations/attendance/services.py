@@ -301,7 +301,11 @@ def set_manual_attendance(
     if minutes < 0:
         raise ValueError("Minutes cannot be negative.")
     with transaction.atomic():
-        registration = Registration.objects.select_for_update().select_related("session").get(pk=registration.pk)
+        # Only the registration's row: a plain FOR UPDATE over the join would lock the session's too,
+        # and hold up everyone registering for or cancelling it until this commits.
+        registration = (
+            Registration.objects.select_for_update(of=("self",)).select_related("session").get(pk=registration.pk)
+        )
         previous = attended_minutes(registration)
         attendance, _created = Attendance.objects.update_or_create(
             registration=registration,
