@@ -242,3 +242,50 @@ def test_a_zone_written_as_utc_needs_no_vtimezone():
 
     assert "DTSTART:20250109T120000Z" in lines
     assert "BEGIN:VTIMEZONE" not in lines
+
+
+# Zones with summer time in either hemisphere, without it (the search used to run to year 9999
+# after their last change), with odd offsets, changes of standard offset, and an unknown name.
+VTIMEZONE_CASES = [
+    "Europe/Copenhagen",
+    "Europe/Dublin",
+    "Europe/London",
+    "Europe/Moscow",
+    "Atlantic/Azores",
+    "Asia/Almaty",
+    "Asia/Tashkent",
+    "Asia/Vladivostok",
+    "Asia/Kamchatka",
+    "Asia/Kathmandu",
+    "Asia/Tehran",
+    "Asia/Kolkata",
+    "America/Sao_Paulo",
+    "America/St_Johns",
+    "America/Santiago",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Pacific/Apia",
+    "Africa/Casablanca",
+    "Etc/GMT-5",
+    "UTC",
+    "No/Such_Zone",
+]
+
+
+@pytest.mark.parametrize("zone_name", VTIMEZONE_CASES)
+@pytest.mark.parametrize(("first_year", "last_year"), [(2023, 2027), (2010, 2040)])
+def test_vtimezones_match_icalendars_own(zone_name, first_year, last_year):
+    from icalendar import Timezone
+
+    try:
+        reference = Timezone.from_tzid(
+            zone_name, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year, 1, 1)
+        )
+    except ValueError:
+        expected = b""
+    else:
+        for observance in reference.subcomponents:
+            ics.split_rdates(observance)
+        expected = reference.to_ical()
+
+    assert ics.vtimezone(zone_name, first_year, last_year) == expected
