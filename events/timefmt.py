@@ -17,7 +17,7 @@ import zoneinfo
 from functools import lru_cache
 
 from babel.core import Locale, get_global
-from babel.dates import format_date, get_timezone_gmt, get_timezone_location, get_timezone_name
+from babel.dates import format_date, get_date_format, get_timezone_gmt, get_timezone_location, get_timezone_name
 
 BABEL_LOCALES = {"en": "en_GB", "ru": "ru"}
 
@@ -60,6 +60,38 @@ def _hours_minutes(moment: dt.datetime) -> str:
     """babel's `format_time(moment, "HH:mm", locale)` for every locale (babel writes the digits
     of a pattern in ASCII whatever the locale), without its pattern machinery (80 % of the cost)."""
     return f"{moment.hour:02}:{moment.minute:02}"
+
+
+# The fields of babel's date patterns that `_format_named_date` writes itself, as babel does.
+_DATE_FIELDS = {
+    "EEEE": lambda day, locale: locale.days["format"]["wide"][day.weekday()],
+    "EEE": lambda day, locale: locale.days["format"]["abbreviated"][day.weekday()],
+    "d": lambda day, locale: str(day.day),
+    "MMMM": lambda day, locale: locale.months["format"]["wide"][day.month],
+    "MMM": lambda day, locale: locale.months["format"]["abbreviated"][day.month],
+    "y": lambda day, locale: str(day.year),
+}
+_PATTERN_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _format_named_date(day: dt.date, length: str, locale: Locale) -> str:
+    """babel's `format_date(day, length, locale)` for a named length ("full", "long"…), without
+    its pattern machinery (80 % of its cost: a feed formats hundreds of dates), when every field
+    of the locale's pattern is one of `_DATE_FIELDS`; babel's own otherwise."""
+    compiled = _compiled_date_format(length, locale)
+    if compiled is None:
+        return format_date(day, length, locale=locale)
+    template, fields = compiled
+    return template % {name: write(day, locale) for name, write in fields}
+
+
+@lru_cache(maxsize=32)
+def _compiled_date_format(length: str, locale: Locale) -> tuple[str, tuple] | None:
+    template = get_date_format(length, locale=locale).format  # e.g. "%(EEEE)s, %(d)s %(MMMM)s %(y)s"
+    names = _PATTERN_FIELD.findall(template)
+    if not all(name in _DATE_FIELDS for name in names):
+        return None
+    return template, tuple((name, _DATE_FIELDS[name]) for name in dict.fromkeys(names))
 
 
 def to_zone(zone: str | dt.tzinfo) -> dt.tzinfo:
@@ -125,10 +157,10 @@ def format_time_range(starts_at: dt.datetime, ends_at: dt.datetime, zone: str | 
         "zone": format_zone_name(start, parsed),
     }
     if start.date() == end.date():
-        return _RANGE_PATTERNS[locale].format(date=format_date(start, "full", locale=parsed), **values)
+        return _RANGE_PATTERNS[locale].format(date=_format_named_date(start.date(), "full", parsed), **values)
     return _OVERNIGHT_PATTERNS[locale].format(
-        start_date=format_date(start, "full", locale=parsed),
-        end_date=format_date(end, "full", locale=parsed),
+        start_date=_format_named_date(start.date(), "full", parsed),
+        end_date=_format_named_date(end.date(), "full", parsed),
         **values,
     )
 
@@ -144,7 +176,7 @@ def format_moment(moment: dt.datetime, zone: str | dt.tzinfo, language_code: str
     parsed = _parsed(locale)
     local = moment.astimezone(to_zone(zone))
     return _MOMENT_PATTERNS[locale].format(
-        date=format_date(local, "long", locale=parsed),
+        date=_format_named_date(local.date(), "long", parsed),
         time=_hours_minutes(local),
         zone=format_zone_name(local, parsed),
     )

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from babel.dates import format_time
+from babel.dates import format_date, format_time
 
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.timefmt import format_moment, format_time_range, get_babel_locale
+from events.timefmt import _format_named_date, _parsed, format_moment, format_time_range, get_babel_locale
 from tests.factories import SessionFactory
 
 # "Cybersecurity in health care": 18 July 2024, 13:00-14:30 in Copenhagen (summer time).
@@ -124,3 +124,14 @@ def test_hours_and_minutes_are_babels_in_every_site_language(language):
     ours = [format_moment(moment, "UTC", language).split(", ")[-1].split(" ")[0] for moment in moments]
 
     assert ours == [format_time(moment, "HH:mm", locale=get_babel_locale(language)) for moment in moments]
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "ru"])
+@pytest.mark.parametrize("length", ["full", "long", "medium"])
+def test_named_dates_are_babels_on_every_day(locale, length):
+    parsed = _parsed(locale)
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=offset) for offset in range(366 * 16)]
+
+    mismatches = [day for day in days if _format_named_date(day, length, parsed) != format_date(day, length, parsed)]
+
+    assert mismatches == []
