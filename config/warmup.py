@@ -9,6 +9,7 @@ shares those pages of memory.
 
 The first request of a worker also paid for what is made on first use and then kept per process:
 the URL patterns' regular expressions (compiled per language when a path is first resolved), the
+check that a language from the path has catalogues (a search of every locale directory), the
 codecs and modules loaded lazily (the session serializer, the message storage, IDNA for the first
 connection to Redis), babel's weekday names and zone names, icalendar's serialisation and the
 ORM's first compilation of a query. `warm_up()` does these too (tests/production/test_warmup.py),
@@ -52,6 +53,9 @@ def warm_up() -> None:
     is_language_prefix_patterns_used(settings.ROOT_URLCONF)
     now = timezone.now()
     for code, _name in settings.LANGUAGES:
+        # LocaleMiddleware's check that the language has catalogues: a search of every locale
+        # directory on disk, then kept (lru_cache) for the life of the process
+        translation.get_language_from_path(f"/{code}/")
         with translation.override(code):  # loads the catalogue
             reverse("events:home")  # builds this language's reverse table
             with contextlib.suppress(Resolver404):  # no pattern matches: every pattern's regex is compiled
