@@ -73,17 +73,17 @@ class SpeakerQuerySet(models.QuerySet["Speaker"]):
             )
         )
 
-    def with_public_sessions(self) -> "SpeakerQuerySet":
-        """Prefetch each speaker's public sessions (published or cancelled), soonest last."""
-        return self.prefetch_related(
-            Prefetch(
-                "session_links",
-                queryset=SessionSpeaker.objects.filter(session__status__in=Session.PUBLIC_STATUSES)
-                .select_related("session", "session__series")
-                .order_by("-session__starts_at"),
-                to_attr="public_session_links",
-            )
-        )
+
+def attach_public_session_links(speaker: "Speaker") -> "Speaker":
+    """`speaker` with their links to public sessions (published or cancelled), latest first, as
+    `public_session_links`, sessions attached (without their join URL), in one query."""
+    speaker.public_session_links = list(
+        SessionSpeaker.objects.filter(speaker=speaker, session__status__in=Session.PUBLIC_STATUSES)
+        .select_related("session")
+        .defer("session__join_url")
+        .order_by("-session__starts_at")
+    )
+    return speaker
 
 
 @functools.lru_cache(maxsize=8192)

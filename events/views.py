@@ -25,7 +25,7 @@ from django.views.generic import DetailView, ListView
 from events import page_cache
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.models import Series, Session, Speaker, attach_speaker_links
+from events.models import Series, Session, Speaker, attach_public_session_links, attach_speaker_links
 from events.structured_data import build_session_event
 
 HOME_UPCOMING_LIMIT = 6
@@ -147,8 +147,8 @@ class SpeakerDetailView(PublicPageMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        pk = self.object.pk
-        context["speaker"] = SimpleLazyObject(lambda: Speaker.objects.with_public_sessions().get(pk=pk))
+        speaker = self.object
+        context["speaker"] = SimpleLazyObject(lambda: attach_public_session_links(speaker))
         return context
 
 

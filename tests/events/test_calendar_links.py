@@ -42,7 +42,8 @@ def test_session_page_links_add_the_public_entry_to_web_calendars(client, langua
         title_ru="Кибербезопасность в здравоохранении",
         summary_en="Encryption, access controls and network security.",
         summary_ru="Шифрование, контроль доступа и сетевая безопасность.",
-        starts_at=dt.datetime(2030, 7, 18, 11, 0, tzinfo=dt.UTC), ends_at=dt.datetime(2030, 7, 18, 12, 30, tzinfo=dt.UTC),
+        starts_at=dt.datetime(2030, 7, 18, 11, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2030, 7, 18, 12, 30, tzinfo=dt.UTC),
         timezone="Europe/Copenhagen", join_url="https://meet.example.org/j/secret",
     )
     page = f"{settings.SITE_URL}/{language}/sessions/cyber/"
