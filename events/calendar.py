@@ -451,10 +451,11 @@ def build_invite(
 
 
 def _event_time(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """`moment` in `zone`, or in UTC when that local time is ambiguous (module docstring)."""
+    """`moment` in `zone`, or in UTC when that local time, read as RFC 5545 reads it (its first
+    occurrence), would be another moment (module docstring): when it is the second occurrence of
+    a repeated local time, which zoneinfo marks with fold=1 (PEP 495)."""
     local = moment.astimezone(zone)
-    first_reading = local.replace(fold=0).astimezone(dt.UTC)
-    return local if first_reading == moment.astimezone(dt.UTC) else moment.astimezone(dt.UTC)
+    return local if local.fold == 0 else moment.astimezone(dt.UTC)
 
 
 def _add_timezones(calendar: "Calendar", sessions: list["Session"]) -> None:

@@ -13,6 +13,7 @@ zone is written as UTC, and the VTIMEZONE definitions (computed per zone and yea
 """
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 MAX_OCTETS = 74  # before the fold: a continuation line is a space and up to 74 octets (75 in all)
@@ -25,12 +26,18 @@ _ESCAPE_OCTETS = (0x5C, 0x5E)  # "\" and "^"
 _CONTINUATION_MASK, _CONTINUATION = 0xC0, 0x80
 
 
+# What escape_text changes: a backslash (and with it "\N"), ";", ",", CR and LF.
+_TEXT_SPECIALS = re.compile(r"[\\;,\r\n]")
+
+
 def escape_text(value: str) -> str:
     r"""A TEXT value (RFC 5545 §3.3.11) as icalendar escapes it.
 
     Like icalendar, a literal `\N` is first read as a newline, and CR LF, LF and a lone CR all
     become `\n`.
     """
+    if _TEXT_SPECIALS.search(value) is None:  # most values (UID, STATUS, LOCATION): nothing to do
+        return value
     return (
         value.replace("\\N", "\n")
         .replace("\\", "\\\\")
@@ -72,21 +79,24 @@ def text_line(name: str, value: str) -> bytes:
 
 def format_utc(moment: dt.datetime) -> str:
     """A UTC DATE-TIME value ("20240718T110000Z"); naive moments are read as UTC, as icalendar does."""
-    if moment.tzinfo is not None:
+    if moment.tzinfo is not None and moment.tzinfo is not dt.UTC:  # rows come in UTC already
         moment = moment.astimezone(dt.UTC)
     return _basic_format(moment) + "Z"
 
 
 def _basic_format(moment: dt.datetime) -> str:
-    """ "20240718T110000": the date and time as written, seconds truncated (% is the fastest form)."""
-    return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031 (twice as fast as an f-string's format specs)
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
+    """ "20240718T110000": the date and time as written, seconds truncated.
+
+    Two-digit fields from a table: a feed writes five of these per entry, and formatting six
+    integers (with % or format specs) was a tenth of the cost of writing an entry.
+    """
+    return (
+        f"{moment.year:04}{_TWO_DIGITS[moment.month]}{_TWO_DIGITS[moment.day]}"
+        f"T{_TWO_DIGITS[moment.hour]}{_TWO_DIGITS[moment.minute]}{_TWO_DIGITS[moment.second]}"
     )
+
+
+_TWO_DIGITS = [f"{number:02}" for number in range(60)]
 
 
 def date_time_line(name: str, moment: dt.datetime, tzids: set[str]) -> bytes:
