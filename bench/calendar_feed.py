@@ -13,10 +13,12 @@ of `bench.prodstack.production_env`, with throwaway secrets) on the DATABASE_URL
 given, e.g. `DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n>`.
 
 Rows:
-- build, first in process: the first `build_series_feed()` of this process (loads icalendar,
-  babel's locale data and the translation catalogue, and generates the VTIMEZONEs), no cache.
-- build (cold): `build_series_feed()` alone, later calls: three queries and the writing, no cache.
-- GET, cache miss: a full GET with an empty cache (version, series, build, cache write).
+- build, first in process: the first `build_series_feed()` of this process after
+  `config.warmup.warm_up()`, as in a fresh gunicorn worker (its VTIMEZONEs and first queries).
+- build (cold): `build_series_feed()` alone, later calls: two queries and the writing, no cache
+  (the time ranges' per-process memo is cleared before each: a fresh worker has none).
+- GET, cache miss: a full GET with an empty cache (version, series, build, cache write; the time
+  ranges' memo cleared too).
 - GET, cached: a full GET served from the cache (version and record in one read; the bytes from
   this process's memory).
 - GET, 304: a GET with the current ETag in If-None-Match (version and record only).
@@ -148,9 +150,15 @@ def run(count: int, repeat: int) -> None:
     from django.db import connection  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
 
+    from config.warmup import warm_up  # noqa: PLC0415
+    from events import timefmt  # noqa: PLC0415
     from events.calendar_views import build_series_feed  # noqa: PLC0415
 
+    def forget_time_ranges() -> None:
+        getattr(timefmt.format_time_range, "cache_clear", lambda: None)()
+
     series = fill(count)
+    warm_up()
     client = Client()
     # Production redirects plain HTTP to HTTPS (behind the TLS proxy): ask as if through it.
     secure = {"secure": True} if settings.SECURE_SSL_REDIRECT else {}
@@ -158,12 +166,16 @@ def run(count: int, repeat: int) -> None:
     rows = []
     for language in ("en", "ru"):
         url = f"/{language}/series/{series.slug}.ics"
-        build_ms, build_cpu_ms, content = timed_cpu(
-            lambda language=language: build_series_feed(series, language=language), repeat
-        )
+
+        def build(language=language):
+            forget_time_ranges()
+            return build_series_feed(series, language=language)
+
+        build_ms, build_cpu_ms, content = timed_cpu(build, repeat)
 
         def miss(url=url):
             cache.clear()
+            forget_time_ranges()
             return client.get(url, **secure)
 
         miss_ms, miss_cpu_ms, response = timed_cpu(miss, repeat)
@@ -191,7 +203,7 @@ def run(count: int, repeat: int) -> None:
         f"Series feed: {count} sessions, database {connection.vendor}, cache {settings.CACHES['default']['BACKEND']}, "
         f"DEBUG {settings.DEBUG}; median of {repeat}+ runs (ms); load average {load}"
     )
-    print(f"First build in this process (imports, locale data, VTIMEZONEs): {first_ms:.1f} ms ({first_cpu_ms:.1f} CPU)")
+    print(f"First build after the warm-up (VTIMEZONEs, first queries): {first_ms:.1f} ms ({first_cpu_ms:.1f} CPU)")
     header = ("lang", "bytes", "build (cold)", "GET, cache miss", "GET, cached", "GET, 304")
     print("Each cell: wall ms / CPU ms of this process.")
     print("| " + " | ".join(header) + " |")
