@@ -17,11 +17,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from events.models import Session
-from registrations.attendance.services import attended_minutes, eligible_registration_ids, required_minutes
+from registrations.attendance.services import (
+    attended_minutes,
+    attended_minutes_by_registration,
+    eligible_registration_ids,
+    required_minutes,
+)
 from registrations.certificate_models import Certificate
 from registrations.certificates import build_certificate_data, render_certificate_pdf
 from registrations.models import AuditEntry, Profile, Registration
-from registrations.outbox import queue_certificate_email
+from registrations.outbox import queue_certificate_email, queue_certificate_emails
 from registrations.report_flags import refresh_report_flags
 
 if TYPE_CHECKING:
@@ -125,9 +130,9 @@ def _issue(registration_ids: list[int], *, actor) -> dict[int, Certificate | Non
 
     Locks the registrations' rows in id order (two workers given the same ids wait for each other,
     then find the certificates, and never deadlock). Reads the existing certificates, the names
-    and each registration's attendance; writes the new certificates, their audit entries and
-    report flags in one statement each, and queues each email in the outbox. Any error rolls the
-    whole step back, stored PDFs apart.
+    and the attendance; writes the new certificates, their audit entries, report flags and
+    outbox emails, each in one statement whatever the number of registrations. Any error rolls
+    the whole step back, stored PDFs apart.
     """
     with transaction.atomic():
         registrations = list(
@@ -142,10 +147,11 @@ def _issue(registration_ids: list[int], *, actor) -> dict[int, Certificate | Non
         }
         pending = [registration for registration in registrations if registration.pk not in results]
         names = printed_names(pending) if pending else {}
+        attended = attended_minutes_by_registration([registration.pk for registration in pending]) if pending else {}
         needed: dict[int, int] = {}  # required minutes by session
         new: list[Certificate] = []
         for registration in pending:
-            minutes = attended_minutes(registration)
+            minutes = attended.get(registration.pk)
             if registration.session_id not in needed:
                 needed[registration.session_id] = required_minutes(registration.session)
             if (
@@ -162,8 +168,8 @@ def _issue(registration_ids: list[int], *, actor) -> dict[int, Certificate | Non
             Certificate.objects.bulk_create(new)
             refresh_report_flags([certificate.registration_id for certificate in new])
             AuditEntry.objects.bulk_create(_audit_entry(CERTIFICATE_ISSUED, certificate, actor) for certificate in new)
-            for certificate in new:
-                _queue_email(certificate)
+            # Through the outbox, in this transaction: see `_queue_email`.
+            queue_certificate_emails(certificates=new)
     return results
 
 

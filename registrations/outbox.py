@@ -385,20 +385,27 @@ def queue_certificate_email(*, certificate: "Certificate", now: dt.datetime | No
     Sent by the outbox like every other email: once, retried after SMTP failures, skipped if the
     certificate is no longer valid when its turn comes. Dispatches after commit.
     """
-    registration = certificate.registration
+    queue_certificate_emails(certificates=[certificate], now=now)
+
+
+def queue_certificate_emails(*, certificates: "list[Certificate]", now: dt.datetime | None = None) -> None:
+    """`queue_certificate_email()` for several new certificates: one insert, one dispatch after commit."""
+    due_at = now or timezone.now()
     _insert(
         [
             OutboxMessage(
                 kind=Kind.CERTIFICATE,
-                registration=registration,
-                session_id=registration.session_id,
+                registration=certificate.registration,
+                session_id=certificate.registration.session_id,
                 certificate=certificate,
                 slot=f"c{certificate.pk}",
-                due_at=now or timezone.now(),
+                due_at=due_at,
             )
+            for certificate in certificates
         ]
     )
-    _dispatch_after_commit()
+    if certificates:
+        _dispatch_after_commit()
 
 
 # --- unsubscribing -----------------------------------------------------------------------------

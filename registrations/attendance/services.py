@@ -26,6 +26,7 @@ import datetime as dt
 import math
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -348,8 +349,15 @@ def _effective(rows: list[Attendance]) -> Attendance | None:
 
 def attended_minutes(registration: Registration) -> int | None:
     """The minutes that count for `registration` (manual first, else the best report), or None."""
-    row = _effective(list(Attendance.objects.filter(registration=registration)))
-    return row.minutes if row else None
+    return attended_minutes_by_registration([registration.pk]).get(registration.pk)
+
+
+def attended_minutes_by_registration(registration_ids: Iterable[int]) -> dict[int, int]:
+    """`attended_minutes()` of each of these registrations that has any attendance (one query)."""
+    rows: dict[int, list[Attendance]] = defaultdict(list)
+    for row in Attendance.objects.filter(registration_id__in=registration_ids):
+        rows[row.registration_id].append(row)
+    return {registration_id: _effective(items).minutes for registration_id, items in rows.items()}
 
 
 def attendance_by_registration(session: Session) -> dict[int, Attendance]:

@@ -118,6 +118,23 @@ def test_issue_certificates_in_steps_counts_new_and_existing_once_each(session_2
     assert len(mail.outbox) == ISSUE_STEP + 1  # the new ones only
 
 
+@pytest.mark.parametrize("count", [1, ISSUE_STEP])
+def test_a_step_costs_the_same_queries_for_one_certificate_as_for_a_full_step(
+    count, session_2024, settings, django_assert_num_queries
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # queue emails, don't send
+    people = [make_registration(session_2024, email=f"q{n}@health.example", full_name=f"Q {n}") for n in range(count)]
+    for person in people:
+        set_manual_attendance(registration=person, minutes=80, reason="test", actor=None)
+
+    # Begin, the step's lock, certificates, names, attendance, rule, insert, report flags (six),
+    # audit entries, outbox rows, commit and the dispatch check: none of them once per certificate.
+    with django_assert_num_queries(17):
+        valid = issue_certificates(registration_ids=[person.pk for person in people])
+
+    assert valid == count
+
+
 def test_certificate_snapshot_uses_the_profile_name_and_the_registrants_language(session_2024):
     anna = make_registration(
         session_2024,
