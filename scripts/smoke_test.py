@@ -43,7 +43,11 @@ def main() -> int:
             page = body.decode()
             check(f"home /{language}/ is 200 in its language", status == 200 and text in page, str(status))
         check("HSTS header", "max-age=31536000" in headers.get("Strict-Transport-Security", ""))
-        check("CSP header with a nonce", "nonce-" in headers.get("Content-Security-Policy", ""))
+        policy = headers.get("Content-Security-Policy", "")
+        # Public pages carry no nonce (their one script is a same-origin file, so they can be cached
+        # whole); pages with an inline script get one (the registration form, checked below).
+        check("CSP header: scripts from this origin only", "script-src 'self'" in policy
+              and "unsafe-inline" not in policy and "object-src 'none'" in policy, policy)
         check("X-Frame-Options DENY", headers.get("X-Frame-Options") == "DENY")
         check("nosniff", headers.get("X-Content-Type-Options") == "nosniff")
         check("Referrer-Policy", headers.get("Referrer-Policy") == "same-origin")
@@ -52,6 +56,13 @@ def main() -> int:
         if session_path:
             status, _headers, body = http_get(f"{base}{session_path.group(1)}")
             check("session page is 200", status == 200, str(status))
+            register_path = re.search(r'href="(/en/sessions/[a-z0-9-]+/register/)"', body.decode())
+            if register_path:
+                form_status, form_headers, form = http_get(f"{base}{register_path.group(1)}")
+                nonce = re.search(r"'nonce-([^']+)'", form_headers.get("Content-Security-Policy", ""))
+                check("registration form: its script carries the response's CSP nonce",
+                      form_status == 200 and nonce is not None and f'nonce="{nonce.group(1)}"' in form.decode(),
+                      str(form_status))
         series = re.search(r'href="[^"]*?(/en/series/[a-z0-9-]+\.ics)"', body.decode())
         check("session page links the series feed", series is not None)
         if series:
