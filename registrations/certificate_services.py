@@ -23,7 +23,7 @@ from registrations.attendance.services import (
     eligible_registration_ids,
     required_minutes,
 )
-from registrations.certificate_models import Certificate
+from registrations.certificate_models import Certificate, get_certificate_storage
 from registrations.certificates import build_certificate_data, render_certificate_pdf
 from registrations.models import AuditEntry, Profile, Registration
 from registrations.outbox import queue_certificate_email, queue_certificate_emails
@@ -42,6 +42,9 @@ CERTIFICATE_REPLACED = "certificate_replaced"
 CERTIFICATE_DOWNLOADED = "certificate_downloaded"
 
 DEFAULT_BATCH_SIZE = 20
+# A stored PDF that no certificate names (its step rolled back, or its worker was killed before the
+# commit) is deleted by the daily purge once it is this old: no step still running can commit it.
+ORPHAN_PDF_AGE = dt.timedelta(days=1)
 # `issue_certificates` commits every this many certificates: one lock query, one insert, one audit
 # insert and one report-flags refresh serve them all, and a worker killed mid-batch loses at most
 # one step (running the batch again issues the rest).
@@ -320,3 +323,28 @@ def issue_certificates(*, registration_ids: list[int], actor: "AbstractBaseUser 
     if first_error is not None:
         raise first_error
     return valid
+
+
+def delete_orphan_certificate_files(*, now: dt.datetime | None = None) -> int:
+    """Delete the stored certificate PDFs that no certificate names, once `ORPHAN_PDF_AGE` old.
+
+    A step's PDFs are stored before its transaction commits, so a step that fails or a worker
+    killed mid-step leaves up to `ISSUE_STEP` files behind, each with a person's name on it. Run
+    daily by `registrations.retention.purge_expired`; one query per session folder. Returns how many.
+    """
+    storage = get_certificate_storage()
+    cutoff = (now or timezone.now()) - ORPHAN_PDF_AGE
+    try:
+        folders, _files = storage.listdir("certificates")
+    except FileNotFoundError:  # nothing issued yet
+        return 0
+    deleted = 0
+    for folder in folders:
+        _folders, files = storage.listdir(f"certificates/{folder}")
+        names = {f"certificates/{folder}/{name}" for name in files if name.endswith(".pdf")}
+        named = set(Certificate.objects.filter(pdf__in=names).values_list("pdf", flat=True)) if names else set()
+        for name in sorted(names - named):
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                deleted += 1
+    return deleted

@@ -9,6 +9,8 @@ Per series (`SeriesRetention`; defaults without a row): registrant details are k
    links revoked), attendance reasons removed, audit details stripped to numbers, certificate
    PDFs deleted (the certificate keeps name, session title, date and code for verification).
 2. Sessions whose certificate period is over: certificates deleted (codes no longer verify).
+   Certificate PDFs that no certificate names (a certificate batch that failed or was killed
+   mid-step), a day after they were written: deleted.
 3. People left with no registration that still holds details, or who never registered and have
    not signed in for `DEFAULT_DETAILS_MONTHS`: account anonymised (profile, email addresses, MFA,
    sessions, feed token removed). Staff accounts are never touched.
@@ -36,6 +38,7 @@ from events.models import Series, Session
 from registrations import access_log, anonymise
 from registrations.attendance_models import PendingAttendanceReport
 from registrations.certificate_models import Certificate
+from registrations.certificate_services import delete_orphan_certificate_files
 from registrations.models import Registration
 from registrations.privacy_models import (
     DEFAULT_CERTIFICATE_YEARS,
@@ -52,6 +55,7 @@ class PurgeReport:
     sessions: int = 0
     registrations: int = 0
     certificates_deleted: int = 0
+    orphan_certificate_files: int = 0
     people: int = 0
     access_log_entries: int = 0
 
@@ -156,6 +160,7 @@ def purge_expired(*, now: dt.datetime | None = None) -> PurgeReport:
     for session in _ended_sessions(now, purged_field="certificates_purged_at").only("pk", "ends_at", "series_id"):
         if certificates_expire_at(session, periods.get(session.series_id, Periods())) <= now:
             report.certificates_deleted += purge_session_certificates(session=session, now=now)
+    report.orphan_certificate_files = delete_orphan_certificate_files(now=now)
     for user in people_to_anonymise(now).iterator():
         with transaction.atomic():
             anonymise.anonymise_user(user)
