@@ -35,6 +35,10 @@ from bench.prodstack import (
 )
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+# The cold feed: first request to a freshly started gunicorn with an empty cache, median of a few
+# starts, each once its workers have booted (not while the other workers still compete for the cores).
+COLD_STARTS = 3
+COLD_SETTLE_SECONDS = 2
 CONCURRENCY = [8, 32, 128]
 ROWS: list[dict] = []
 NOTES: list[str] = []
@@ -101,13 +105,19 @@ def bench_pages(env: dict, reference_env: dict) -> None:
             http_get(server.base + path)
             for clients in CONCURRENCY:
                 reference[(path, clients)] = wrk(server.base + path, clients)
+    colds = []
+    for _start in range(COLD_STARTS):
+        with Gunicorn(env, port=free_port()) as server:
+            time.sleep(COLD_SETTLE_SECONDS)  # every worker booted and warmed up, as before a real first visitor
+            flush_redis(5)
+            began = time.perf_counter()
+            status, _headers, body = http_get(server.base + "/en/series/bench.ics")
+            colds.append((time.perf_counter() - began) * 1000)
+    cold_ms = sorted(colds)[len(colds) // 2]
+    NOTES.append(f"Series feed of 500 sessions, cold (fresh gunicorn, empty cache, one request), median of "
+                 f"{COLD_STARTS} starts: {cold_ms:.0f} ms (all: {', '.join(f'{ms:.0f}' for ms in colds)}), "
+                 f"{len(body) // 1024} KB, status {status} (target <150 ms: {'met' if cold_ms < 150 else 'missed'}).")
     with Gunicorn(env, port=free_port()) as server:
-        flush_redis(5)
-        began = time.perf_counter()
-        status, _headers, body = http_get(server.base + "/en/series/bench.ics")
-        cold_ms = (time.perf_counter() - began) * 1000
-        NOTES.append(f"Series feed of 500 sessions, cold (empty cache, one request): {cold_ms:.0f} ms, "
-                     f"{len(body) // 1024} KB, status {status} (target <150 ms).")
         for name, path in cached_pages:
             http_get(server.base + path)  # fills the cache
             for clients in CONCURRENCY:
@@ -211,6 +221,8 @@ def main() -> int:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run([PYTHON, "bench/bench_data.py", out.name], cwd=ROOT, env=env, check=True)
         data = json.loads(Path(out.name).read_text())
+    # Fresh tables have no statistics until autovacuum gets to them; production's have.
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "decoded_bench", "-qc", "ANALYZE"], check=True)
     print(f"ready after {time.perf_counter() - started:.0f} s\n", flush=True)
     print(HEADER, flush=True)
     stages = [("pages", lambda: bench_pages(env, reference_env)), ("rush", lambda: bench_rush(env, reference_env, data)),
