@@ -53,8 +53,11 @@ class WebCalendarEvent:
 
 def _details(event: WebCalendarEvent, *, session_url: str) -> str:
     return "\n\n".join(
-        [event.summary, gettext("Register on the session page to receive your personal join link."),
-         gettext("Session page: %(url)s") % {"url": session_url}]
+        [
+            event.summary,
+            gettext("Register on the session page to receive your personal join link."),
+            gettext("Session page: %(url)s") % {"url": session_url},
+        ]
     )
 
 

@@ -20,8 +20,12 @@ def get_nav_links(response) -> list[tuple[str, str]]:
 def test_navigation_follows_sign_in_section_and_language_in_any_order(client):
     SeriesFactory()
     user = UserFactory()
-    anonymous_en = [("/en/sessions/", "Sessions"), ("/en/speakers/", "Speakers"), ("/en/timezone/", "Time zone"),
-                    ("/en/accounts/login/", "Sign in")]
+    anonymous_en = [
+        ("/en/sessions/", "Sessions"),
+        ("/en/speakers/", "Speakers"),
+        ("/en/timezone/", "Time zone"),
+        ("/en/accounts/login/", "Sign in"),
+    ]
 
     assert get_nav_links(client.get("/en/sessions/")) == anonymous_en
     client.force_login(user)
