@@ -163,7 +163,9 @@ def _render_outcome(request, session, outcome, *, is_existing=False):
             "registration": registration,
             "created": outcome.created,
             "is_existing": is_existing,
-            "waitlist_position": services.waitlist_position(registration),
+            "waitlist_position": (
+                outcome.waitlist_position if outcome.created else services.waitlist_position(registration)
+            ),
         },
     )
 

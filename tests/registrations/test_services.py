@@ -30,6 +30,7 @@ def test_register_confirms_while_places_remain_and_waitlists_after():
 
     assert [o.registration.status for o in outcomes] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert [waitlist_position(o.registration) for o in outcomes] == [None, None, 1, 2]
+    assert [o.waitlist_position for o in outcomes] == [None, None, 1, 2]  # counted with the decision
     assert [m.subject for m in mail.outbox] == [
         f"Место подтверждено: {session.title_ru}",
         f"Место подтверждено: {session.title_ru}",
