@@ -88,12 +88,15 @@ def render_naive(data) -> bytes:
     """Everything rebuilt each time: the CSS inline in the HTML, fonts loaded per document."""
     from weasyprint import HTML
 
-    from registrations.certificates import ASSETS_DIR, STYLESHEET, render_certificate_html  # noqa: PLC0415
+    from registrations.certificates import ASSETS_DIR, STYLESHEET, draw_qr, render_certificate_html  # noqa: PLC0415
 
     html = render_certificate_html(data).replace(
         "</head>", f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style></head>"
     )
-    return HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/").write_pdf(pdf_variant="pdf/a-3b")
+    return HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/").write_pdf(
+        pdf_variant="pdf/a-3b",
+        finisher=lambda document, pdf: draw_qr(data.qr, document, pdf),  # the same QR code as ours
+    )
 
 
 def render_ours(data) -> bytes:
