@@ -14,7 +14,7 @@ Speed: the stylesheet (with its @font-face rules) is parsed once per process and
 `CSS` object bound to one shared `FontConfiguration`; each certificate then costs a small HTML
 parse, layout and the font subsetting (fast with HarfBuzz's subsetter, see
 `registrations.certificate_checks`). bench/certificates.py measures it against the naive way.
-The QR code is not SVG in the HTML: WeasyPrint's SVG path parser took a quarter of a certificate's
+The QR code is not SVG in the HTML: WeasyPrint's SVG path parser took a fifth of a certificate's
 time for its ~700 commands. segno's modules are drawn instead as filled rectangles, one per run of
 dark modules, straight into the page's content stream (`draw_qr`), over the empty box of the
 `a.qr` link: still vector, same place and size, same link.
