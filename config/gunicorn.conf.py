@@ -40,6 +40,8 @@ def post_worker_init(worker):
     """In each worker, after the fork and before its first request: its own database and Redis
     connections and the feeds' first queries (config/warmup.py), so that a fresh worker (at start,
     or recycled after max_requests) does not make its first visitor wait for them."""
+    if getattr(worker.app, "app_uri", None) != "config.wsgi":
+        return  # another app served with this configuration (bench/reference: plain Django)
     from config.warmup import warm_up_worker  # noqa: PLC0415 (the app is loaded by now)
 
     warm_up_worker()
