@@ -311,6 +311,11 @@ if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Decoded <no-reply@decoded.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Sessions are read from the cache (Redis in production) and written through to the database:
+# a signed-in request costs no query to load its session. Ending a session (sign-out, allauth's
+# UserSession.end() on deactivation or erasure) deletes it from both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Security posture. Development keeps cookies usable over plain http on 127.0.0.1.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

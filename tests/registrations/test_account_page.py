@@ -125,13 +125,14 @@ def test_account_page_query_count_does_not_grow_with_registrations(client, djang
     client.force_login(user)
     client.get("/en/account/")  # warm up: first-request bookkeeping, the header's cached series title
 
-    # 2 for the signed-in request itself (session, user; that allauth's user-session record was
-    # refreshed lately, by the warm-up, the session itself says), then the profile, one query for all registrations with
+    # 1 for the signed-in request itself (the user; the browser session comes from the cache,
+    # cached_db, and that allauth's user-session record was refreshed lately, by the warm-up, the
+    # session itself says), then the profile, one query for all registrations with
     # their sessions and series, the privacy-notice banner (the person's accepted versions:
     # registrations and consent events; the notice in force comes from the cache after the
     # warm-up), the certificates, the personal calendar feed's address and whether the person
     # still receives announcements (withdraw button).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get("/en/account/")
 
     assert len(response.context["upcoming"]) == item_count
