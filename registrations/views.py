@@ -210,7 +210,7 @@ def register(request, slug):
     page and change nothing.
     """
     # No page of the flow shows the series: no join for it.
-    session = get_object_or_404(Session.objects.public(), slug=slug)
+    session = get_object_or_404(Session.objects.public().without_secrets(), slug=slug)
     user = request.user if request.user.is_authenticated else None
     is_verified = user is not None and signin.has_verified_email(user)
     if request.method == "POST":
