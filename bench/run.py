@@ -251,7 +251,7 @@ def write_results() -> None:
     text = "\n".join([
         f"# Benchmark {stamp}", "",
         f"Machine: {os.cpu_count()} CPUs, load average before writing {load[0]:.1f}; production configuration "
-        "(gunicorn sync, 2×cores+1 workers, PostgreSQL, Redis), loopback; wrk runs of "
+        "(gunicorn sync, cores+1 workers, PostgreSQL, Redis), loopback; wrk runs of "
         f"{SECONDS} s. Other processes shared the machine: figures are indicative.", "",
         HEADER, *(format_row(row) for row in ROWS), "", *(f"- {note}" for note in NOTES), "",
     ])

@@ -1,18 +1,21 @@
 """gunicorn settings for Decoded: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
 
 Every value can be overridden by the environment (GUNICORN_*), e.g. in systemd's EnvironmentFile.
-Measured on 2 cores (bench/results/latest.md): the sync worker with 2×cores+1 processes; the
-app is CPU-bound (templates, ORM) and each request is short, so threads add nothing but GIL
-contention, while the TLS proxy in front buffers slow clients.
+Measured on 2 cores (bench/results/latest.md): the sync worker with cores+1 processes; the app
+is CPU-bound (templates, ORM) and each request is short, so threads add nothing but GIL
+contention, while the TLS proxy in front buffers slow clients. One process more than cores covers
+the moments a worker waits for PostgreSQL or Redis; more than that only makes them take turns on
+the same cores (uncached session page, 2 cores, quiet: 5 workers 252-266 req/s, p99 51-57 ms, 6.6 ms
+of worker CPU a request; 3 workers 292-296 req/s, p99 37 ms, 5.8 ms; registration rush 119 -> 128/s).
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# 2×cores+1, capped: beyond that, processes only compete for the same cores and PostgreSQL
+# cores+1, capped: beyond that, processes only compete for the same cores and PostgreSQL
 # connections (each process keeps one, CONN_MAX_AGE).
-workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
+workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() + 1, 9)))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request taking longer than this is killed (the PDF of a certificate is served, not built).
