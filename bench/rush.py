@@ -29,6 +29,17 @@ from bench.prodstack import PYTHON, ROOT, Gunicorn, flush_redis, free_port, mana
 from bench.run import count_registrations
 
 
+def prepare_database(database: str, redis_db: int) -> dict:
+    """The production environment on a rebuilt scratch database (migrated, static files collected)
+    and an emptied Redis database; bench/bench_data.py fills it."""
+    env = production_env(reset_database(database), redis_db=redis_db)
+    flush_redis(redis_db)
+    manage(env, "migrate", "--noinput")
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput")
+    return env
+
+
 def rush_requests(data: dict, port: int) -> list[bytes]:
     """The rush's POSTs, as bench/run.py builds them (one signed-in person, one address each)."""
     slug = data["rush"]
@@ -131,11 +142,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.conf.py)")
     args = parser.parse_args()
 
-    env = production_env(reset_database(args.database), redis_db=args.redis_db)
-    flush_redis(args.redis_db)
-    manage(env, "migrate", "--noinput")
-    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
-        manage(env, "collectstatic", "--noinput")
+    env = prepare_database(args.database, args.redis_db)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run([PYTHON, "bench/bench_data.py", out.name], cwd=ROOT, env=env, check=True)
         data = json.loads(Path(out.name).read_text())

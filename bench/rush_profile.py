@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.prodstack import PYTHON, ROOT, flush_redis, manage, production_env, reset_database
+from bench.prodstack import PYTHON, ROOT
 
 
 def environ_of(raw: bytes) -> dict:
@@ -145,11 +145,9 @@ def main() -> int:
         print(json.dumps(replay(data, args.count, full=args.full, profile=args.profile)))
         return 0
 
-    env = production_env(reset_database(args.database), redis_db=args.redis_db)
-    flush_redis(args.redis_db)
-    manage(env, "migrate", "--noinput")
-    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
-        manage(env, "collectstatic", "--noinput")
+    from bench.rush import prepare_database  # noqa: PLC0415
+
+    env = prepare_database(args.database, args.redis_db)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run([PYTHON, "bench/bench_data.py", out.name], cwd=ROOT, env=env, check=True)
         child = [PYTHON, "bench/rush_profile.py", "--data", out.name, "--count", str(args.count)]
