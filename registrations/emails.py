@@ -109,13 +109,17 @@ def new_message(
     return message
 
 
-def build_registration_email(*, registration: Registration, kind: str) -> CalendarEmailMessage:
+def build_registration_email(
+    *, registration: Registration, kind: str, message_id: str | None = None
+) -> CalendarEmailMessage:
+    """`message_id`: the one to send under (the task's own, so a retried send is recognisably the
+    same message); a fresh one when None."""
     if kind not in KINDS:
         raise ValueError(kind)
     with translation.override(registration.language):
         context = {**base_context(registration), **place_links(registration)}
         subject, text, html = render_parts(f"registrations/emails/{kind}", context)
-    message = new_message(registration=registration, subject=subject, text=text, html=html)
+    message = new_message(registration=registration, subject=subject, text=text, html=html, message_id=message_id)
     message.attach_calendar(build_calendar_invite(registration, kind))
     return message
 
@@ -134,5 +138,5 @@ def message_domain() -> str:
     return _default_from_addr_spec().rpartition("@")[2]
 
 
-def send_registration_email(*, registration: Registration, kind: str) -> None:
-    build_registration_email(registration=registration, kind=kind).send()
+def send_registration_email(*, registration: Registration, kind: str, message_id: str | None = None) -> None:
+    build_registration_email(registration=registration, kind=kind, message_id=message_id).send()

@@ -2,7 +2,10 @@
 the same database (django-tasks-db, production): a registration never commits without its email,
 even if the database restarts right after the commit (bench/drills.py, drill 4, saw one)."""
 
+from email.utils import parseaddr
+
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -60,3 +63,33 @@ def test_cancellation_and_promotion_emails_are_queued_with_the_change():
     assert queued_emails() == sorted(
         [(first.pk, "confirmed"), (second.pk, "waitlisted"), (first.pk, "cancelled"), (second.pk, "promoted")]
     )
+
+
+def test_a_rerun_confirmation_task_resends_the_same_message(mailoutbox):
+    """A worker that dies between the SMTP server's acceptance and the recorded result leaves its
+    task RUNNING; recovery makes it READY again (registrations/task_recovery.py) and it is sent once
+    more. That copy carries the same Message-ID (the task's id), so mail clients show one message."""
+    registration = register_attendee(
+        session=SessionFactory(), user=UserFactory(), details=attendee_details()
+    ).registration
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    row = DBTaskResult.objects.get(task_path=send_registration_email.module_path)
+
+    DBTaskResult.objects.filter(pk=row.pk).update(status="READY", started_at=None, finished_at=None)  # as recovery does
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert [parseaddr(address)[1] for message in mailoutbox for address in message.to] == [registration.user.email] * 2
+    assert [message.extra_headers["Message-ID"] for message in mailoutbox] == [
+        f"<registration-{row.pk}@decoded.example>"
+    ] * 2
+
+
+def test_each_registration_email_has_its_own_message_id(mailoutbox):
+    session = SessionFactory(capacity=1)
+    register_attendee(session=session, user=UserFactory(), details=attendee_details())
+    register_attendee(session=session, user=UserFactory(), details=attendee_details())
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    ids = {message.extra_headers["Message-ID"] for message in mailoutbox}
+    assert len(mailoutbox) == 2
+    assert len(ids) == 2
