@@ -65,6 +65,7 @@ def test_cancellation_and_promotion_emails_are_queued_with_the_change():
     )
 
 
+@pytest.mark.django_db(transaction=True)  # db_worker closes its connection after a batch
 def test_a_rerun_confirmation_task_resends_the_same_message(mailoutbox):
     """A worker that dies between the SMTP server's acceptance and the recorded result leaves its
     task RUNNING; recovery makes it READY again (registrations/task_recovery.py) and it is sent once
@@ -84,6 +85,7 @@ def test_a_rerun_confirmation_task_resends_the_same_message(mailoutbox):
     ] * 2
 
 
+@pytest.mark.django_db(transaction=True)  # db_worker closes its connection after a batch
 def test_each_registration_email_has_its_own_message_id(mailoutbox):
     session = SessionFactory(capacity=1)
     register_attendee(session=session, user=UserFactory(), details=attendee_details())
