@@ -7,7 +7,7 @@ CPU goes, whatever else the machine runs.
 Rebuilds the scratch database (migrate, bench/bench_data.py) as bench/rush.py does, then sends
 `--count` of the rush's POSTs (the same bytes) to `config.wsgi.application` one after the other,
 and prints one JSON line: CPU and wall milliseconds per registration (`time.process_time()` of
-this process: the web side only), statements per registration, and the CPU and wall
+this process: the web side), the CPU of its PostgreSQL backend per registration, statements per registration, and the CPU and wall
 milliseconds for which the session row was held (from the lock to the commit). `--full` makes the
 session full first (every POST is waitlisted); `--profile` writes a cProfile (CPU time) of the
 replay. No gunicorn, no concurrency: the figures a worker pays per request, not throughput.
@@ -56,11 +56,20 @@ def environ_of(raw: bytes) -> dict:
     return environ
 
 
+def _backend_pid(connection) -> int | None:
+    """The process id of this connection's PostgreSQL backend (None on SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def replay(data: dict, count: int, *, full: bool, profile: str) -> dict:
     """In the production environment, after django.setup(): the figures of `count` POSTs."""
     from django.db import connection  # noqa: PLC0415
 
-    from bench.rush import rush_requests  # noqa: PLC0415
+    from bench.rush import cpu_seconds, rush_requests  # noqa: PLC0415
     from config.wsgi import application  # noqa: PLC0415
     from events.models import Session  # noqa: PLC0415
     from registrations import services  # noqa: PLC0415
@@ -101,6 +110,8 @@ def replay(data: dict, count: int, *, full: bool, profile: str) -> dict:
 
         profiler = cProfile.Profile(time.process_time)
     statuses: dict[str, int] = {}
+    backend = _backend_pid(connection)
+    backend_cpu = cpu_seconds([backend]) if backend else 0.0
     cpu, wall = time.process_time(), time.perf_counter()
     for raw in batch:
         connection.force_debug_cursor = True
@@ -112,6 +123,7 @@ def replay(data: dict, count: int, *, full: bool, profile: str) -> dict:
         statements += len(connection.queries)  # reset at each request's start
         statuses[status] = statuses.get(status, 0) + 1
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    backend_cpu = cpu_seconds([backend]) - backend_cpu if backend else None
     if profiler:
         profiler.dump_stats(profile)
     return {
@@ -119,6 +131,8 @@ def replay(data: dict, count: int, *, full: bool, profile: str) -> dict:
         "statuses": statuses,
         "cpu_ms_per_registration": round(cpu * 1000 / len(batch), 2),
         "wall_ms_per_registration": round(wall * 1000 / len(batch), 2),
+        # The PostgreSQL backend's CPU (same machine; /proc, in clock ticks of 10 ms: use --count 300+).
+        "postgres_cpu_ms_per_registration": None if backend_cpu is None else round(backend_cpu * 1000 / len(batch), 2),
         "statements_per_registration": round(statements / len(batch), 2),
         "lock_held_ms_median": {
             "wall": round(statistics.median(w for w, _c in held), 2),
