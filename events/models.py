@@ -20,6 +20,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from events.compiled_queries import CompiledQuery
 from events.crypto import EncryptedURLField
 
 
@@ -42,9 +43,7 @@ class Series(models.Model):
     organiser_name = models.CharField(
         _("organiser name"), max_length=200, help_text=_("Shown as the sender of emails and invites.")
     )
-    reply_to_email = models.EmailField(
-        _("reply-to address"), help_text=_("Where replies to the series' emails go.")
-    )
+    reply_to_email = models.EmailField(_("reply-to address"), help_text=_("Where replies to the series' emails go."))
     timezone = models.CharField(
         _("home time zone"),
         max_length=64,
@@ -68,21 +67,29 @@ class SpeakerQuerySet(models.QuerySet["Speaker"]):
     def public(self) -> "SpeakerQuerySet":
         """Speakers with at least one public session; speakers of drafts only stay unannounced."""
         return self.filter(
-            Exists(
-                SessionSpeaker.objects.filter(speaker=OuterRef("pk"), session__status__in=Session.PUBLIC_STATUSES)
-            )
+            Exists(SessionSpeaker.objects.filter(speaker=OuterRef("pk"), session__status__in=Session.PUBLIC_STATUSES))
         )
+
+
+# A public speaker by slug: the speaker page's row (its SQL built once per process:
+# events/compiled_queries.py).
+PUBLIC_SPEAKER_BY_SLUG = CompiledQuery(lambda slug: Speaker.objects.public().filter(slug=slug), slug=str)
+
+_PUBLIC_SESSION_LINKS_OF_SPEAKER = CompiledQuery(
+    lambda speaker_id: (
+        SessionSpeaker.objects.filter(speaker_id=speaker_id, session__status__in=Session.PUBLIC_STATUSES)
+        .select_related("session")
+        .defer("session__join_url")
+        .order_by("-session__starts_at")
+    ),
+    speaker_id=int,
+)
 
 
 def attach_public_session_links(speaker: "Speaker") -> "Speaker":
     """`speaker` with their links to public sessions (published or cancelled), latest first, as
     `public_session_links`, sessions attached (without their join URL), in one query."""
-    speaker.public_session_links = list(
-        SessionSpeaker.objects.filter(speaker=speaker, session__status__in=Session.PUBLIC_STATUSES)
-        .select_related("session")
-        .defer("session__join_url")
-        .order_by("-session__starts_at")
-    )
+    speaker.public_session_links = _PUBLIC_SESSION_LINKS_OF_SPEAKER.run(speaker_id=speaker.pk)
     return speaker
 
 
@@ -154,19 +161,29 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.defer("join_url")
 
 
+# A public session by its slug, series attached, without its join URL: the session page's and
+# the registration pages' row (its SQL built once per process: events/compiled_queries.py).
+PUBLIC_SESSION_BY_SLUG = CompiledQuery(
+    lambda slug: Session.objects.public().without_secrets().select_related("series").filter(slug=slug), slug=str
+)
+
+_SPEAKER_LINKS_OF_SESSION = CompiledQuery(
+    lambda session_id: (
+        SessionSpeaker.objects.filter(session_id=session_id).select_related("speaker").order_by("order", "pk")
+    ),
+    session_id=int,
+)
+
+
 def attach_speaker_links(session: "Session") -> "Session":
     """`session` with its speaker links in order, speakers attached, as `with_speakers()` gives them
     (`ordered_speaker_links`), in one query: for a row already loaded, such as a detail page's."""
-    session.ordered_speaker_links = list(
-        SessionSpeaker.objects.filter(session=session).select_related("speaker").order_by("order", "pk")
-    )
+    session.ordered_speaker_links = _SPEAKER_LINKS_OF_SESSION.run(session_id=session.pk)
     return session
 
 
 def build_speaker_links_prefetch() -> Prefetch:
-    """A session's speaker links in their order, speakers attached, as `ordered_speaker_links`.
-
-    """
+    """A session's speaker links in their order, speakers attached, as `ordered_speaker_links`."""
     return Prefetch(
         "speaker_links",
         queryset=SessionSpeaker.objects.select_related("speaker").order_by("order", "pk"),
@@ -355,9 +372,7 @@ class SessionSpeaker(models.Model):
 class SessionMaterial(models.Model):
     """A link to slides, a report or a reading list, published with the session afterwards."""
 
-    session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="materials", verbose_name=_("session")
-    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="materials", verbose_name=_("session"))
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("link"), max_length=1000)
     order = models.PositiveSmallIntegerField(_("order"), default=0)

@@ -13,7 +13,7 @@ import functools
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -25,7 +25,15 @@ from django.views.generic import DetailView, ListView
 from events import page_cache
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
-from events.models import Series, Session, Speaker, attach_public_session_links, attach_speaker_links
+from events.models import (
+    PUBLIC_SESSION_BY_SLUG,
+    PUBLIC_SPEAKER_BY_SLUG,
+    Series,
+    Session,
+    Speaker,
+    attach_public_session_links,
+    attach_speaker_links,
+)
 from events.structured_data import build_session_event
 
 HOME_UPCOMING_LIMIT = 6
@@ -108,6 +116,15 @@ class SessionDetailView(PublicPageMixin, DetailView):
     def get_queryset(self):
         return Session.objects.public().without_secrets().select_related("series")
 
+    def get_object(self, queryset=None):
+        """The row of `get_queryset()` with this slug, through its SQL compiled once (events/compiled_queries.py)."""
+        if queryset is not None:
+            return super().get_object(queryset)
+        session = PUBLIC_SESSION_BY_SLUG.first(slug=self.kwargs[self.slug_url_kwarg])
+        if session is None:
+            raise Http404
+        return session
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         session = self.object
@@ -144,6 +161,15 @@ class SpeakerDetailView(PublicPageMixin, DetailView):
 
     def get_queryset(self):
         return Speaker.objects.public()
+
+    def get_object(self, queryset=None):
+        """The row of `get_queryset()` with this slug, through its SQL compiled once (events/compiled_queries.py)."""
+        if queryset is not None:
+            return super().get_object(queryset)
+        speaker = PUBLIC_SPEAKER_BY_SLUG.first(slug=self.kwargs[self.slug_url_kwarg])
+        if speaker is None:
+            raise Http404
+        return speaker
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from events.compiled_queries import CompiledQuery
 from events.models import Session
 from registrations import antiabuse, privacy, profiles, services, signin
 from registrations.certificate_models import Certificate
@@ -197,6 +198,11 @@ def _complete_pending(request, session):
     return _render_outcome(request, session, outcome)
 
 
+# The flow's session row: no page of it shows the series, so no join for it (its SQL is built
+# once per process: events/compiled_queries.py).
+_PUBLIC_SESSION_ROW = CompiledQuery(lambda slug: Session.objects.public().without_secrets().filter(slug=slug), slug=str)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register(request, slug):
@@ -209,8 +215,9 @@ def register(request, slug):
     registration is completed with them. Honeypot, too-fast and rate-limited POSTs get the 429
     page and change nothing.
     """
-    # No page of the flow shows the series: no join for it.
-    session = get_object_or_404(Session.objects.public().without_secrets(), slug=slug)
+    session = _PUBLIC_SESSION_ROW.first(slug=slug)
+    if session is None:
+        raise Http404
     user = request.user if request.user.is_authenticated else None
     is_verified = user is not None and signin.has_verified_email(user)
     if request.method == "POST":
