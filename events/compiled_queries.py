@@ -10,12 +10,16 @@ remembers the statement, the position of each marker among its parameters and Dj
 only runs the statement. Rows become instances as `QuerySet` makes them: converters,
 `Model.from_db()`, `select_related()` objects.
 
-Only plain `str` and `int` values, compared as they are (a slug, a primary key), may be
-parameters: their database form is the value itself. When a queryset cannot be compiled this way
-(a marker missing or repeated), every call builds it through the ORM instead, which stays right.
+Parameters are plain `str` and `int` values, compared as they are (a slug, a primary key), and
+aware `datetime`s (as the database stores them). Anything else that shapes the statement (a
+page's bounds, which Django writes into the SQL) is passed as a keyword that `parameters` does not
+name: it is handed to `build` as it is and is part of the key, so the caller keeps its variety
+small. When a queryset cannot be compiled this way (a marker missing or repeated), every call
+builds it through the ORM instead, which stays right.
 """
 
 import dataclasses
+import datetime as dt
 import functools
 import threading
 from collections.abc import Callable
@@ -32,7 +36,16 @@ from django.utils.translation import get_language
 _MARKERS: dict[type, Callable[[int], Any]] = {
     str: lambda index: f"\x00decoded-compiled-parameter-{index}\x00",
     int: lambda index: -7_300_000_000_000 - index,
+    dt.datetime: lambda index: dt.datetime(1901, 2, 3, 4, 5, 6, 789_012 - index, tzinfo=dt.UTC),
 }
+
+
+def _adapt(value: Any, connection) -> Any:
+    """A value as the compiled statement's parameters hold it (what the field's
+    get_db_prep_value() gives for these types)."""
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +66,7 @@ class CompiledQuery:
     """`build(**values)` returns the queryset; `run(**values)` its instances, as a list.
 
     `parameters` names each value and its type: `CompiledQuery(lambda slug: Model.objects.filter(
-    slug=slug), slug=str)`.
+    slug=slug), slug=str)`. Other keywords of `run()` shape the statement (see above).
     """
 
     def __init__(self, build: Callable[..., QuerySet], **parameters: type) -> None:
@@ -67,19 +80,21 @@ class CompiledQuery:
         self._lock = threading.Lock()
 
     def run(self, **values: Any) -> list[Model]:
+        shape = {name: value for name, value in values.items() if name not in self.parameters}
         for name, kind in self.parameters.items():
-            if type(values[name]) is not kind:
-                raise TypeError(f"{name} must be {kind.__name__}, not {type(values[name]).__name__}")
+            value = values[name]
+            if type(value) is not kind or (kind is dt.datetime and value.tzinfo is None):
+                raise TypeError(f"{name} must be {kind.__name__} (aware), not {value!r}")
         if self._model is None:
-            self._model = self._build_marked().model
+            self._model = self._build_marked(shape).model
         db = router.db_for_read(self._model)
-        # All that decides the statement: the database and the active language (modeltranslation
-        # may rewrite lookups per language).
-        key = (db, connections[db].vendor, get_language())
+        # All that decides the statement: the database, the active language (modeltranslation
+        # may rewrite lookups per language) and the shape.
+        key = (db, connections[db].vendor, get_language(), *sorted(shape.items()))
         compiled = self._compiled.get(key, False)
         if compiled is False:
             with self._lock:
-                compiled = self._compiled[key] = self._compile(self._build_marked())
+                compiled = self._compiled[key] = self._compile(self._build_marked(shape), connections[db])
         if compiled is None:
             return list(self.build(**values))
         return _execute(compiled, db, [values[name] for name in compiled.positions])
@@ -88,10 +103,10 @@ class CompiledQuery:
         rows = self.run(**values)
         return rows[0] if rows else None
 
-    def _build_marked(self) -> QuerySet:
-        return self.build(**{name: _MARKERS[kind](0) for name, kind in self.parameters.items()})
+    def _build_marked(self, shape: dict[str, Any]) -> QuerySet:
+        return self.build(**{name: _MARKERS[kind](0) for name, kind in self.parameters.items()}, **shape)
 
-    def _compile(self, queryset: QuerySet) -> _Compiled | None:
+    def _compile(self, queryset: QuerySet, connection) -> _Compiled | None:
         """What running `queryset` needs, or None when it must go through the ORM every time."""
         fetch_mode = queryset._fetch_mode
         if queryset._known_related_objects or fetch_mode.track_peers:
@@ -103,8 +118,8 @@ class CompiledQuery:
             return None
         positions = {}
         for name, kind in self.parameters.items():
-            marker = _MARKERS[kind](0)
-            found = [index for index, value in enumerate(params) if type(value) is kind and value == marker]
+            marker = _adapt(_MARKERS[kind](0), connection)
+            found = [index for index, value in enumerate(params) if type(value) is type(marker) and value == marker]
             if len(found) != 1:
                 return None
             positions[name] = found[0]
@@ -129,10 +144,10 @@ class CompiledQuery:
 
 def _execute(compiled: _Compiled, db: str, values: list) -> list[Model]:
     """The statement's rows as instances, as ModelIterable makes them."""
+    connection = connections[db]
     params = list(compiled.params)
     for index, value in zip(compiled.positions.values(), values, strict=True):
-        params[index] = value
-    connection = connections[db]
+        params[index] = _adapt(value, connection)
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         rows = cursor.fetchall()

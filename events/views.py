@@ -16,19 +16,19 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from events import page_cache
+from events import page_cache, public_lists
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
 from events.models import (
     PUBLIC_SESSION_BY_SLUG,
     PUBLIC_SPEAKER_BY_SLUG,
-    Series,
     Session,
     Speaker,
     attach_public_session_links,
@@ -54,17 +54,14 @@ def get_page_cache_context(request, *parts) -> dict:
 @require_GET
 @page_cache.serve_from_page_cache
 def home(request):
-    def get_upcoming() -> list[Session]:
-        return list(Session.objects.public().without_secrets().upcoming().with_speakers()[: HOME_UPCOMING_LIMIT + 1])
-
-    upcoming = SimpleLazyObject(get_upcoming)
+    upcoming = SimpleLazyObject(lambda: public_lists.upcoming_sessions(0, HOME_UPCOMING_LIMIT + 1))
     next_session = SimpleLazyObject(lambda: next((s for s in upcoming if not s.is_cancelled), None))
     # Lazy values: they are evaluated only when the template renders the fragment (a cache miss).
     return render(
         request,
         "events/home.html",
         {
-            "series": SimpleLazyObject(Series.objects.first),
+            "series": SimpleLazyObject(public_lists.first_series),
             "next_session": next_session,
             "upcoming": SimpleLazyObject(
                 lambda: [s for s in upcoming if s.pk != getattr(next_session, "pk", None)][:HOME_UPCOMING_LIMIT]
@@ -94,7 +91,15 @@ class SessionListView(PublicPageMixin, ListView):
     paginate_by = SESSIONS_PER_PAGE
 
     def get_queryset(self):
-        return Session.objects.public().without_secrets().upcoming().with_speakers()
+        self.now = timezone.now()
+        return Session.objects.public().upcoming(self.now)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        """Pages of `public_lists.upcoming_sessions()`: rows, series and speakers through compiled
+        queries; the count through `queryset`."""
+        return public_lists.UpcomingPaginator(
+            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, now=self.now, **kwargs
+        )
 
 
 class SessionPastView(PublicPageMixin, ListView):
