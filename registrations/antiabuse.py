@@ -2,17 +2,18 @@
 
 Three checks, each answered with the same 429 page (templates/429.html) and no change at all:
 a honeypot field people never see, a minimum fill time carried by a signed timestamp, and rate
-limits through allauth's rate-limit module (settings.ACCOUNT_RATE_LIMITS, the shared cache):
+limits with allauth's rates (settings.ACCOUNT_RATE_LIMITS, the shared cache; registrations/rate_limits.py):
 "register" per IP address (signed out) or "register_signed_in" per account, and "register_code"
 per email address.
 """
 
 import time
 
-from allauth.core import ratelimit
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import render
+
+from registrations import rate_limits
 
 FORM_STAMP_SALT = "decoded.registrations.form-started"
 # A form older than this is stale: its stamp is replaced and the person sends it again.
@@ -61,13 +62,13 @@ def allow_register_post(request) -> bool:
     announcement, must not use up each other's attempts.
     """
     if request.user.is_authenticated:
-        return ratelimit.consume(request, action="register_signed_in", user=request.user)
-    return ratelimit.consume(request, action="register")
+        return rate_limits.consume(request, action="register_signed_in", user=request.user)
+    return rate_limits.consume(request, action="register")
 
 
 def allow_code_email(request, email: str) -> bool:
     """Consume one sign-in code email to this address; False once the limit is reached."""
-    return ratelimit.consume(request, action="register_code", key=normalise_email(email))
+    return rate_limits.consume(request, action="register_code", key=normalise_email(email))
 
 
 def too_many_requests(request):
