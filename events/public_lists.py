@@ -1,11 +1,11 @@
-"""The rows of the home page and the upcoming-session list, through compiled queries.
+"""The rows of the home page and the session lists, through compiled queries.
 
-The same rows as `Session.objects.public().without_secrets().upcoming().with_speakers()`, in the
-same order and shape (series attached, speaker links in order as `ordered_speaker_links`, each
-link's session set), but each of their statements is built once per process, language and page
-(events/compiled_queries.py): building them was about half of an uncached list page's CPU. The
-speaker links come in one query over the same page of sessions (a subquery), not an IN list of
-ids, so that its statement is the same on every request.
+The same rows as `Session.objects.public().without_secrets().upcoming().with_speakers()` (or
+`.past()`), in the same order (ties broken by id) and shape (series attached, speaker links in
+order as `ordered_speaker_links`, each link's session set), but each of their statements is built
+once per process, language and page (events/compiled_queries.py): building them was about half
+of an uncached list page's CPU. The speaker links come in one query over the same page of
+sessions (a subquery), not an IN list of ids, so that its statement is the same on every request.
 """
 
 import datetime as dt
@@ -19,21 +19,22 @@ from events.compiled_queries import CompiledQuery
 from events.models import Series, Session, SessionSpeaker
 
 
-def _upcoming(now: dt.datetime, start: int, stop: int | None):
-    # The id breaks ties of the start, so that the page is the same set of rows in both queries.
-    return Session.objects.public().without_secrets().upcoming(now).order_by("starts_at", "pk")[start:stop]
+def _page(which: str, now: dt.datetime, start: int, stop: int | None):
+    """Public sessions `start` to `stop` of the upcoming ones (soonest first) or the past ones
+    (latest first). The id breaks ties of the start, so that a page is the same set of rows in
+    both queries."""
+    sessions = Session.objects.public().without_secrets()
+    if which == "upcoming":
+        return sessions.upcoming(now).order_by("starts_at", "pk")[start:stop]
+    return sessions.past(now).order_by("-starts_at", "-pk")[start:stop]
 
 
-def count_upcoming(now: dt.datetime) -> int:
-    return Session.objects.public().upcoming(now).count()
-
-
-_UPCOMING_SESSIONS = CompiledQuery(
-    lambda now, start, stop: _upcoming(now, start, stop).select_related("series"), now=dt.datetime
+_SESSIONS = CompiledQuery(
+    lambda which, now, start, stop: _page(which, now, start, stop).select_related("series"), now=dt.datetime
 )
-_SPEAKER_LINKS_OF_UPCOMING = CompiledQuery(
-    lambda now, start, stop: (
-        SessionSpeaker.objects.filter(session__in=_upcoming(now, start, stop).values("pk"))
+_SPEAKER_LINKS = CompiledQuery(
+    lambda which, now, start, stop: (
+        SessionSpeaker.objects.filter(session__in=_page(which, now, start, stop).values("pk"))
         .select_related("speaker")
         .order_by("order", "pk")
     ),
@@ -51,12 +52,20 @@ def first_series() -> Series | None:
 def upcoming_sessions(start: int, stop: int, *, now: dt.datetime | None = None) -> list[Session]:
     """Public upcoming sessions `start` to `stop` (as a slice), soonest first, with their series
     and speakers: two queries."""
-    now = now or timezone.now()
-    sessions = _UPCOMING_SESSIONS.run(now=now, start=start, stop=stop)
+    return _sessions_with_speakers("upcoming", start, stop, now=now or timezone.now())
+
+
+def past_sessions(start: int, stop: int, *, now: dt.datetime | None = None) -> list[Session]:
+    """Public past sessions `start` to `stop`, latest first, with their series and speakers."""
+    return _sessions_with_speakers("past", start, stop, now=now or timezone.now())
+
+
+def _sessions_with_speakers(which: str, start: int, stop: int, *, now: dt.datetime) -> list[Session]:
+    sessions = _SESSIONS.run(which=which, now=now, start=start, stop=stop)
     if not sessions:
         return sessions
     links_by_session = defaultdict(list)
-    for link in _SPEAKER_LINKS_OF_UPCOMING.run(now=now, start=start, stop=stop):
+    for link in _SPEAKER_LINKS.run(which=which, now=now, start=start, stop=stop):
         links_by_session[link.session_id].append(link)
     for session in sessions:
         session.ordered_speaker_links = links = links_by_session.get(session.pk, [])
@@ -65,13 +74,14 @@ def upcoming_sessions(start: int, stop: int, *, now: dt.datetime | None = None) 
     return sessions
 
 
-class UpcomingPaginator(Paginator):
-    """A paginator of the upcoming-session list whose pages come from `upcoming_sessions()`, read
-    only when the page is iterated (not at all when the list's fragment comes from the cache)."""
+class SessionPaginator(Paginator):
+    """A paginator of a session list ("upcoming" or "past") whose pages come from
+    `upcoming_sessions()` or `past_sessions()`, read only when the page is iterated (not at all
+    when the list's fragment comes from the cache). The count is the queryset's."""
 
-    def __init__(self, *args, now: dt.datetime, **kwargs) -> None:
+    def __init__(self, *args, which: str, now: dt.datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.now = now
+        self.which, self.now = which, now
 
     def page(self, number):
         number = self.validate_number(number)
@@ -79,5 +89,5 @@ class UpcomingPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        rows = SimpleLazyObject(lambda: upcoming_sessions(bottom, top, now=self.now))
+        rows = SimpleLazyObject(lambda: _sessions_with_speakers(self.which, bottom, top, now=self.now))
         return self._get_page(rows, number, self)

@@ -90,25 +90,33 @@ class SessionListView(PublicPageMixin, ListView):
     context_object_name = "sessions"
     paginate_by = SESSIONS_PER_PAGE
 
+    which = "upcoming"
+
     def get_queryset(self):
         self.now = timezone.now()
         return Session.objects.public().upcoming(self.now)
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        """Pages of `public_lists.upcoming_sessions()`: rows, series and speakers through compiled
-        queries; the count through `queryset`."""
-        return public_lists.UpcomingPaginator(
-            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, now=self.now, **kwargs
+        """Pages of `public_lists`: rows, series and speakers through compiled queries; the
+        count through `queryset`."""
+        return public_lists.SessionPaginator(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            which=self.which,
+            now=self.now,
+            **kwargs,
         )
 
 
-class SessionPastView(PublicPageMixin, ListView):
+class SessionPastView(SessionListView):
     template_name = "events/session_past.html"
-    context_object_name = "sessions"
-    paginate_by = SESSIONS_PER_PAGE
+    which = "past"
 
     def get_queryset(self):
-        return Session.objects.public().without_secrets().past().with_speakers()
+        self.now = timezone.now()
+        return Session.objects.public().past(self.now)
 
 
 class SessionDetailView(PublicPageMixin, DetailView):

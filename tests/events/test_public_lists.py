@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from events.models import Session
-from events.public_lists import first_series, upcoming_sessions
+from events.public_lists import first_series, past_sessions, upcoming_sessions
 from events.views import SessionListView
 from tests.factories import SeriesFactory, SessionFactory, SessionSpeakerFactory
 
@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 def orm_page(now, start, stop) -> list[Session]:
     return list(
         Session.objects.public().without_secrets().upcoming(now).order_by("starts_at", "pk").with_speakers()[start:stop]
+    )
+
+
+def orm_past_page(now, start, stop) -> list[Session]:
+    return list(
+        Session.objects.public().without_secrets().past(now).order_by("-starts_at", "-pk").with_speakers()[start:stop]
     )
 
 
@@ -87,3 +93,37 @@ def test_session_list_pages_in_order(client, sessions, monkeypatch):
         assert -1 not in positions
         assert positions == sorted(positions)
     assert client.get("/en/sessions/?page=3").status_code == 404
+
+
+@pytest.fixture
+def past():
+    """Five past public sessions, three of them at the same moment, and a past draft."""
+    ago = timezone.now().replace(microsecond=0) - dt.timedelta(days=30)
+    made = []
+    for index, offset in enumerate([0, 1, 1, 1, 2]):
+        session = SessionFactory(starts_at=ago + dt.timedelta(days=offset))
+        for order in range(index % 3):
+            SessionSpeakerFactory(session=session, order=order)
+        made.append(session)
+    SessionFactory(status=Session.Status.DRAFT, starts_at=ago)
+    return made
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 10), (0, 2), (2, 4), (4, 6)])
+def test_past_pages_are_the_orm_pages(past, django_assert_num_queries, start, stop):
+    now = timezone.now()
+    expected = orm_past_page(now, start, stop)
+
+    with django_assert_num_queries(2):
+        found_shape = shape(past_sessions(start, stop, now=now))
+
+    assert found_shape == shape(expected)
+    assert len(found_shape) == min(stop, 5) - start
+
+
+def test_past_list_page_lists_latest_first(client, past):
+    page = client.get("/en/sessions/past/").content.decode()
+
+    positions = [page.find(f">{session.title}<") for session in orm_past_page(timezone.now(), 0, 10)]
+    assert -1 not in positions
+    assert positions == sorted(positions)
