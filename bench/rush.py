@@ -115,11 +115,14 @@ class BackendSampler(threading.Thread):
 
 def measured_run(server: Gunicorn, database: str, requests: list[bytes], concurrency: int) -> dict:
     """httpload's figures for `requests`, with the CPU milliseconds per request of gunicorn's
-    workers and of the database's backends, and the share of samples of each backend state."""
+    workers, of the database's backends and of the load client, and the share of samples of each
+    backend state."""
     workers_before = worker_cpu(server.process.pid)
     sampler = BackendSampler(database)
     sampler.start()
+    client_before = time.process_time()  # the load client (this process; the sampler's queries included)
     result = httpload.run("127.0.0.1", server.port, requests, concurrency=concurrency)
+    client_cpu = time.process_time() - client_before
     sampler.running = False
     sampler.join()
     workers_after = worker_cpu(server.process.pid)
@@ -128,6 +131,7 @@ def measured_run(server: Gunicorn, database: str, requests: list[bytes], concurr
     result["cpu_ms_per_request"] = {
         "gunicorn_workers": (sum(workers_after.values()) - sum(workers_before.values())) * 1000 / len(requests),
         "postgres_backends": sum(sampler.cpu.values()) * 1000 / len(requests),
+        "load_client": client_cpu * 1000 / len(requests),
     }
     return result
 
