@@ -106,6 +106,23 @@ def count_new_registration(registration: Registration) -> None:
     count_changes(before=[], after=[facts_of(registration)])
 
 
+def tallied_registrations(session_id: int, status: str) -> int:
+    """The session's registrations with `status` as its tally says (one row of the unique index):
+    a figure for estimates, such as `register_attendee`'s prediction before it locks. Decisions
+    that must be exact count the rows themselves, under the session's lock."""
+    quote = connection.ops.quote_name
+    meta = RegistrationTally._meta
+    columns = {name: quote(meta.get_field(name).column) for name in ("registrations", "session", "attribute", "value")}
+    sql = (
+        f"SELECT {columns['registrations']} FROM {quote(meta.db_table)} "  # noqa: S608 (names, not values)
+        f"WHERE {columns['session']} = %s AND {columns['attribute']} = %s AND {columns['value']} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, Attribute.STATUS.value, status])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
 def count_status_change(registration: Registration, *, previous: str) -> None:
     """Move a registration whose status was just saved from the `previous` status's tally to its own."""
     after = facts_of(registration)

@@ -21,7 +21,7 @@ from django_countries import countries
 from events.models import Session
 from registrations import tokens
 from registrations.models import AuditEntry, Profile, Registration
-from registrations.report_tallies import count_new_registration, count_status_change
+from registrations.report_tallies import count_new_registration, count_status_change, tallied_registrations
 from registrations.rules import CLOSED_MESSAGES, RegistrationState, promotion_deadline, registration_state
 from registrations.task_queue import enqueue_with_transaction
 
@@ -117,6 +117,15 @@ def _count_places(session_id: int, *, waitlisted_before: dt.datetime | None = No
         cursor.execute(sql, params)
         count, ahead = cursor.fetchone()
     return count, ahead
+
+
+def _predict_confirmed(session_id: int) -> int:
+    """The session's confirmed places for the prediction before the lock: its dashboard tally
+    (one indexed row, kept in the same transactions as the registrations), not a count of the
+    rows, which grows with them (1,000 index entries and their heap rows in a full rush, twice per
+    registration with the decisive count). A stale tally costs a second write, never a place:
+    the decision under the lock counts the rows."""
+    return tallied_registrations(session_id, Registration.Status.CONFIRMED.value)
 
 
 class _MispredictedError(Exception):
@@ -215,7 +224,7 @@ def register_attendee(
     try:
         with transaction.atomic():
             save_profile_details(user=user, details=details)
-            predicted = session.capacity is None or _count_places(session.pk)[0] < session.capacity
+            predicted = session.capacity is None or _predict_confirmed(session.pk) < session.capacity
             try:
                 with transaction.atomic():
                     _write_registration(registration, confirmed=predicted, now=now)

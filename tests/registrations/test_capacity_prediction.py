@@ -1,0 +1,76 @@
+"""`register_attendee` predicts the outcome from the session's tally before it locks; the decision
+under the lock counts the rows. A wrong tally (stale, or a bulk load that skipped the rebuild)
+costs a second write, never a place, and leaves one registration, one audit entry, one email."""
+
+import pytest
+from django.core import mail
+
+from registrations import services
+from registrations.models import AuditEntry, Registration
+from registrations.report_models import RegistrationTally
+from registrations.report_tallies import find_tally_differences, tallied_registrations
+from registrations.services import register_attendee
+from tests.factories import SessionFactory, UserFactory, attendee_details
+
+pytestmark = pytest.mark.django_db
+
+
+def set_confirmed_tally(session, count: int) -> None:
+    RegistrationTally.objects.update_or_create(
+        session=session, attribute="status", value="confirmed", defaults={"registrations": count}
+    )
+
+
+@pytest.fixture
+def register(django_capture_on_commit_callbacks):
+    """Register a new person; their status, audit actions, emails sent and place in line."""
+
+    def register(session):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = register_attendee(session=session, user=UserFactory(), details=attendee_details(language="en"))
+        registration = outcome.registration
+        actions = list(AuditEntry.objects.filter(registration=registration).values_list("action", flat=True))
+        return registration.status, actions, len(mail.outbox), outcome.waitlist_position
+
+    return register
+
+
+def test_the_tally_is_the_prediction(register):
+    session = SessionFactory(capacity=3)
+    assert tallied_registrations(session.pk, "confirmed") == 0  # no row yet
+    register(session)
+    register(session)
+    assert tallied_registrations(session.pk, "confirmed") == 2
+    assert tallied_registrations(session.pk, "waitlisted") == 0
+
+
+def test_a_tally_saying_full_still_gives_a_free_place(register):
+    session = SessionFactory(capacity=2)
+    set_confirmed_tally(session, 5)
+
+    assert register(session) == ("confirmed", ["registered"], 1, None)
+    assert Registration.objects.filter(session=session, status="confirmed").count() == 1
+
+
+def test_a_tally_saying_empty_still_waitlists_when_full(register):
+    session = SessionFactory(capacity=1)
+    register(session)
+    set_confirmed_tally(session, 0)
+
+    assert register(session) == ("waitlisted", ["waitlisted"], 1, 1)
+    assert Registration.objects.filter(session=session, status="confirmed").count() == 1
+
+
+@pytest.mark.parametrize("predicted_confirmed", [0, 99])
+def test_tallies_stay_exact_after_a_misprediction(register, monkeypatch, predicted_confirmed):
+    session = SessionFactory(capacity=1)
+    register(session)
+    monkeypatch.setattr(services, "_predict_confirmed", lambda session_id: predicted_confirmed)
+
+    outcome = register(session)  # 0: a place predicted, the waitlist decided; 99: predicted right
+    register(session)
+
+    assert outcome[0] == "waitlisted"
+    assert find_tally_differences(sessions=[session]) == {}
+    assert tallied_registrations(session.pk, "waitlisted") == 2
