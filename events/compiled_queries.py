@@ -48,6 +48,11 @@ def _adapt(value: Any, connection) -> Any:
     return value
 
 
+# Statements kept per CompiledQuery (databases × languages × shapes); beyond it, each new key is
+# compiled for its call and not kept.
+MAX_STATEMENTS = 256
+
+
 @dataclasses.dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -93,8 +98,10 @@ class CompiledQuery:
         key = (db, connections[db].vendor, get_language(), *sorted(shape.items()))
         compiled = self._compiled.get(key, False)
         if compiled is False:
+            compiled = self._compile(self._build_marked(shape), connections[db])
             with self._lock:
-                compiled = self._compiled[key] = self._compile(self._build_marked(shape), connections[db])
+                if len(self._compiled) < MAX_STATEMENTS:  # a safety net: shapes are the caller's to bound
+                    self._compiled[key] = compiled
         if compiled is None:
             return list(self.build(**values))
         return _execute(compiled, db, [values[name] for name in compiled.positions])

@@ -88,6 +88,8 @@ class SessionPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
-            top = self.count
+            # The last page takes the orphans. Its bound does not depend on the count (the page
+            # is the same), so the compiled statements do not multiply as sessions are added.
+            top = bottom + self.per_page + self.orphans
         rows = SimpleLazyObject(lambda: _sessions_with_speakers(self.which, bottom, top, now=self.now))
         return self._get_page(rows, number, self)

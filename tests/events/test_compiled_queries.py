@@ -126,3 +126,17 @@ def test_a_public_speaker_and_their_public_sessions_match_the_orm(django_assert_
     assert titles == [link.session.title for link in expected]
     assert [fields_of(link.session) for link in links] == [fields_of(link.session) for link in expected]
     assert {link.session.get_deferred_fields() == {"join_url"} for link in links} == {True}
+
+
+def test_shapes_are_part_of_the_key_and_their_number_is_bounded(monkeypatch):
+    sessions = [SessionFactory() for _ in range(3)]
+    page = CompiledQuery(
+        lambda slug, start, stop: Session.objects.exclude(slug=slug).order_by("pk")[start:stop], slug=str
+    )
+    monkeypatch.setattr("events.compiled_queries.MAX_STATEMENTS", 2)
+
+    assert [s.pk for s in page.run(slug="x", start=0, stop=2)] == [s.pk for s in sessions[:2]]
+    assert [s.pk for s in page.run(slug="x", start=1, stop=3)] == [s.pk for s in sessions[1:]]
+    assert [s.pk for s in page.run(slug=sessions[0].slug, start=0, stop=1)] == [sessions[1].pk]  # kept, new value
+    assert [s.pk for s in page.run(slug="x", start=2, stop=3)] == [sessions[2].pk]  # beyond the bound: not kept
+    assert len(page._compiled) == 2
