@@ -161,8 +161,8 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.defer("join_url")
 
 
-# A public session by its slug, series attached, without its join URL: the session page's and
-# the registration pages' row (its SQL built once per process: events/compiled_queries.py).
+# A public session by its slug, series attached, without its join URL: the session page's row
+# (its SQL built once per process: events/compiled_queries.py).
 PUBLIC_SESSION_BY_SLUG = CompiledQuery(
     lambda slug: Session.objects.public().without_secrets().select_related("series").filter(slug=slug), slug=str
 )

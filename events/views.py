@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from events import page_cache, public_lists
+from events.compiled_queries import CompiledQuery
 from events.forms import TimezonePickForm
 from events.middleware import VIEWER_TIMEZONE_SESSION_KEY
 from events.models import (
@@ -119,24 +120,27 @@ class SessionPastView(SessionListView):
         return Session.objects.public().past(self.now)
 
 
-class SessionDetailView(PublicPageMixin, DetailView):
+class BySlugMixin:
+    """A detail view's row through `by_slug`, a query compiled once (events/compiled_queries.py)
+    that holds the view's whole queryset: 404 when no row has the URL's slug."""
+
+    by_slug: CompiledQuery
+
+    def get_object(self, queryset=None):
+        found = self.by_slug.first(slug=self.kwargs[self.slug_url_kwarg])
+        if found is None:
+            raise Http404
+        return found
+
+
+class SessionDetailView(PublicPageMixin, BySlugMixin, DetailView):
     """The row (`object`, with its series) decides 404, title and description; `session` is the
     same row with its speakers attached, fetched only when the fragment is rendered."""
 
     template_name = "events/session_detail.html"
     context_object_name = "session"
 
-    def get_queryset(self):
-        return Session.objects.public().without_secrets().select_related("series")
-
-    def get_object(self, queryset=None):
-        """The row of `get_queryset()` with this slug, through its SQL compiled once (events/compiled_queries.py)."""
-        if queryset is not None:
-            return super().get_object(queryset)
-        session = PUBLIC_SESSION_BY_SLUG.first(slug=self.kwargs[self.slug_url_kwarg])
-        if session is None:
-            raise Http404
-        return session
+    by_slug = PUBLIC_SESSION_BY_SLUG
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -168,21 +172,11 @@ class SpeakerListView(PublicPageMixin, ListView):
         return Speaker.objects.public()
 
 
-class SpeakerDetailView(PublicPageMixin, DetailView):
+class SpeakerDetailView(PublicPageMixin, BySlugMixin, DetailView):
     template_name = "events/speaker_detail.html"
     context_object_name = "speaker"
 
-    def get_queryset(self):
-        return Speaker.objects.public()
-
-    def get_object(self, queryset=None):
-        """The row of `get_queryset()` with this slug, through its SQL compiled once (events/compiled_queries.py)."""
-        if queryset is not None:
-            return super().get_object(queryset)
-        speaker = PUBLIC_SPEAKER_BY_SLUG.first(slug=self.kwargs[self.slug_url_kwarg])
-        if speaker is None:
-            raise Http404
-        return speaker
+    by_slug = PUBLIC_SPEAKER_BY_SLUG
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
