@@ -77,7 +77,7 @@ class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet], **parameters: type) -> None:
         unsupported = {name: kind for name, kind in parameters.items() if kind not in _MARKERS}
         if unsupported:
-            raise TypeError(f"only str and int parameters can be compiled, not {unsupported}")
+            raise TypeError(f"only str, int and datetime parameters can be compiled, not {unsupported}")
         self.build = build
         self.parameters = parameters
         self._model: type[Model] | None = None
@@ -110,8 +110,12 @@ class CompiledQuery:
         rows = self.run(**values)
         return rows[0] if rows else None
 
+    def _markers(self) -> dict[str, Any]:
+        """Each parameter's marker: distinct, also between parameters of one type."""
+        return {name: _MARKERS[kind](index) for index, (name, kind) in enumerate(self.parameters.items())}
+
     def _build_marked(self, shape: dict[str, Any]) -> QuerySet:
-        return self.build(**{name: _MARKERS[kind](0) for name, kind in self.parameters.items()}, **shape)
+        return self.build(**self._markers(), **shape)
 
     def _compile(self, queryset: QuerySet, connection) -> _Compiled | None:
         """What running `queryset` needs, or None when it must go through the ORM every time."""
@@ -124,8 +128,8 @@ class CompiledQuery:
         except EmptyResultSet:
             return None
         positions = {}
-        for name, kind in self.parameters.items():
-            marker = _adapt(_MARKERS[kind](0), connection)
+        for name, raw_marker in self._markers().items():
+            marker = _adapt(raw_marker, connection)
             found = [index for index, value in enumerate(params) if type(value) is type(marker) and value == marker]
             if len(found) != 1:
                 return None

@@ -140,3 +140,14 @@ def test_shapes_are_part_of_the_key_and_their_number_is_bounded(monkeypatch):
     assert [s.pk for s in page.run(slug=sessions[0].slug, start=0, stop=1)] == [sessions[1].pk]  # kept, new value
     assert [s.pk for s in page.run(slug="x", start=2, stop=3)] == [sessions[2].pk]  # beyond the bound: not kept
     assert len(page._compiled) == 2
+
+
+def test_two_values_of_one_type_each_find_their_place(django_assert_num_queries):
+    first, second = SessionFactory(), SessionFactory()
+    either = CompiledQuery(lambda a, b: Session.objects.filter(Q(slug=a) | Q(slug=b)).order_by("pk"), a=str, b=str)
+
+    assert [s.pk for s in either.run(a=first.slug, b="none")] == [first.pk]
+    with django_assert_num_queries(1):
+        assert [s.pk for s in either.run(a="none", b=second.slug)] == [second.pk]
+    assert [s.pk for s in either.run(a=second.slug, b=first.slug)] == [first.pk, second.pk]
+    assert None not in either._compiled.values()  # compiled, not the ORM fallback
