@@ -2,9 +2,10 @@
 
 Django builds a queryset's SQL again on every evaluation. For the public session page's row
 (series joined, every translated column) that costs about 2.5 ms of CPU, against 0.17 ms to send
-the finished statement and read its row (measured, bench data, PostgreSQL): two such queries were
-about 40 % of an uncached session page and a fifth of a registration's view. A `CompiledQuery`
-builds the queryset once per database and language, with a marker in place of each value,
+the finished statement and read its row (measured, bench data, PostgreSQL): the page's two
+queries were about 40 % of an uncached session page, and the registration view's session row and
+address check about 14 % of a registration (py-spy). A `CompiledQuery` builds the queryset once
+per database, language and shape (below), with a marker in place of each value,
 remembers the statement, the position of each marker among its parameters and Django's compiler
 (which knows the columns, their converters and how rows become model instances), and afterwards
 only runs the statement. Rows become instances as `QuerySet` makes them: converters,
