@@ -19,14 +19,18 @@ from events.compiled_queries import CompiledQuery
 from events.models import Series, Session, SessionSpeaker
 
 
+def public_sessions(which: str, now: dt.datetime):
+    """The public sessions of a list: "upcoming" (not ended at `now`) or "past"; the lists'
+    counts, and the rows of their pages below."""
+    sessions = Session.objects.public()
+    return sessions.upcoming(now) if which == "upcoming" else sessions.past(now)
+
+
 def _page(which: str, now: dt.datetime, start: int, stop: int | None):
-    """Public sessions `start` to `stop` of the upcoming ones (soonest first) or the past ones
-    (latest first). The id breaks ties of the start, so that a page is the same set of rows in
-    both queries."""
-    sessions = Session.objects.public().without_secrets()
-    if which == "upcoming":
-        return sessions.upcoming(now).order_by("starts_at", "pk")[start:stop]
-    return sessions.past(now).order_by("-starts_at", "-pk")[start:stop]
+    """Sessions `start` to `stop` of a list, soonest first (upcoming) or latest first (past). The
+    id breaks ties of the start, so that a page is the same set of rows in both queries."""
+    order = ("starts_at", "pk") if which == "upcoming" else ("-starts_at", "-pk")
+    return public_sessions(which, now).without_secrets().order_by(*order)[start:stop]
 
 
 _SESSIONS = CompiledQuery(
@@ -49,18 +53,10 @@ def first_series() -> Series | None:
     return _FIRST_SERIES.first()
 
 
-def upcoming_sessions(start: int, stop: int, *, now: dt.datetime | None = None) -> list[Session]:
-    """Public upcoming sessions `start` to `stop` (as a slice), soonest first, with their series
+def sessions_with_speakers(which: str, start: int, stop: int, *, now: dt.datetime | None = None) -> list[Session]:
+    """Sessions `start` to `stop` (as a slice) of the "upcoming" or "past" list, with their series
     and speakers: two queries."""
-    return _sessions_with_speakers("upcoming", start, stop, now=now or timezone.now())
-
-
-def past_sessions(start: int, stop: int, *, now: dt.datetime | None = None) -> list[Session]:
-    """Public past sessions `start` to `stop`, latest first, with their series and speakers."""
-    return _sessions_with_speakers("past", start, stop, now=now or timezone.now())
-
-
-def _sessions_with_speakers(which: str, start: int, stop: int, *, now: dt.datetime) -> list[Session]:
+    now = now or timezone.now()
     sessions = _SESSIONS.run(which=which, now=now, start=start, stop=stop)
     if not sessions:
         return sessions
@@ -76,8 +72,8 @@ def _sessions_with_speakers(which: str, start: int, stop: int, *, now: dt.dateti
 
 class SessionPaginator(Paginator):
     """A paginator of a session list ("upcoming" or "past") whose pages come from
-    `upcoming_sessions()` or `past_sessions()`, read only when the page is iterated (not at all
-    when the list's fragment comes from the cache). The count is the queryset's."""
+    `sessions_with_speakers()`, read only when the page is iterated (not at all when the list's
+    fragment comes from the cache). The count is the queryset's (`public_sessions()`)."""
 
     def __init__(self, *args, which: str, now: dt.datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -91,5 +87,5 @@ class SessionPaginator(Paginator):
             # The last page takes the orphans. Its bound does not depend on the count (the page
             # is the same), so the compiled statements do not multiply as sessions are added.
             top = bottom + self.per_page + self.orphans
-        rows = SimpleLazyObject(lambda: _sessions_with_speakers(self.which, bottom, top, now=self.now))
+        rows = SimpleLazyObject(lambda: sessions_with_speakers(self.which, bottom, top, now=self.now))
         return self._get_page(rows, number, self)

@@ -55,7 +55,7 @@ def get_page_cache_context(request, *parts) -> dict:
 @require_GET
 @page_cache.serve_from_page_cache
 def home(request):
-    upcoming = SimpleLazyObject(lambda: public_lists.upcoming_sessions(0, HOME_UPCOMING_LIMIT + 1))
+    upcoming = SimpleLazyObject(lambda: public_lists.sessions_with_speakers("upcoming", 0, HOME_UPCOMING_LIMIT + 1))
     next_session = SimpleLazyObject(lambda: next((s for s in upcoming if not s.is_cancelled), None))
     # Lazy values: they are evaluated only when the template renders the fragment (a cache miss).
     return render(
@@ -95,7 +95,7 @@ class SessionListView(PublicPageMixin, ListView):
 
     def get_queryset(self):
         self.now = timezone.now()
-        return Session.objects.public().upcoming(self.now)
+        return public_lists.public_sessions(self.which, self.now)
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         """Pages of `public_lists`: rows, series and speakers through compiled queries; the
@@ -114,10 +114,6 @@ class SessionListView(PublicPageMixin, ListView):
 class SessionPastView(SessionListView):
     template_name = "events/session_past.html"
     which = "past"
-
-    def get_queryset(self):
-        self.now = timezone.now()
-        return Session.objects.public().past(self.now)
 
 
 class BySlugMixin:

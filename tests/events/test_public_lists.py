@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from events.models import Session
-from events.public_lists import first_series, past_sessions, upcoming_sessions
+from events.public_lists import first_series, sessions_with_speakers
 from events.views import SessionListView
 from tests.factories import SeriesFactory, SessionFactory, SessionSpeakerFactory
 
@@ -60,7 +60,7 @@ def test_pages_are_the_orm_pages(sessions, django_assert_num_queries, start, sto
     expected = orm_page(now, start, stop)
 
     with django_assert_num_queries(2 if expected else 1):
-        found = upcoming_sessions(start, stop, now=now)
+        found = sessions_with_speakers("upcoming", start, stop, now=now)
         found_shape = shape(found)  # series and speakers attached: no further query
 
     assert found_shape == shape(expected)
@@ -69,7 +69,7 @@ def test_pages_are_the_orm_pages(sessions, django_assert_num_queries, start, sto
 
 def test_the_pages_together_hold_every_upcoming_public_session_once(sessions):
     now = timezone.now()
-    pages = [upcoming_sessions(start, start + 3, now=now) for start in range(0, 12, 3)]
+    pages = [sessions_with_speakers("upcoming", start, start + 3, now=now) for start in range(0, 12, 3)]
     listed = [session.pk for page in pages for session in page]
     assert sorted(listed) == sorted(Session.objects.public().upcoming(now).values_list("pk", flat=True))
     assert len(listed) == len(set(listed)) == 9
@@ -115,7 +115,7 @@ def test_past_pages_are_the_orm_pages(past, django_assert_num_queries, start, st
     expected = orm_past_page(now, start, stop)
 
     with django_assert_num_queries(2):
-        found_shape = shape(past_sessions(start, stop, now=now))
+        found_shape = shape(sessions_with_speakers("past", start, stop, now=now))
 
     assert found_shape == shape(expected)
     assert len(found_shape) == min(stop, 5) - start
