@@ -197,10 +197,11 @@ def register_attendee(
 
     The session row stays locked from the count to the commit, and every registration of the
     session waits for it: so it is taken last. The profile, the registration, its audit entry and
-    its email are written first, as the outcome a count without the lock predicts (in a
-    savepoint); the lock, the count that decides, the tallies and the commit follow. When the
-    decision differs from the prediction (a place freed or taken meanwhile: near the last place,
-    or after a cancellation) the savepoint is rolled back and they are written again, locked.
+    its email are written first, as the outcome the tally predicts; the lock, the count that
+    decides, the tallies and the commit follow. When the decision differs from the prediction (a
+    place freed or taken meanwhile: near the last place, or after a cancellation) the transaction
+    is rolled back and run again in the plain order, locked first. No savepoint: it would cost two
+    statements on every registration (one of them under the lock) to spare the rare retry one.
     """
     now = now or timezone.now()
     registration = Registration(
@@ -222,19 +223,20 @@ def register_attendee(
     # see below) and the status check: asking it first would only add queries.
     _full_clean(registration, exclude=["session", "user"], validate_unique=False, validate_constraints=False)
     try:
-        with transaction.atomic():
-            save_profile_details(user=user, details=details)
-            predicted = session.capacity is None or _predict_confirmed(session.pk) < session.capacity
-            try:
-                with transaction.atomic():
-                    _write_registration(registration, confirmed=predicted, now=now)
-                    confirmed, ahead = _decide_locked(session, now, counting_self=predicted)
-                    if confirmed != predicted:
-                        raise _MispredictedError
-                    count_new_registration(registration)
-            except _MispredictedError:
-                # Rolled back to the savepoint (its row lock with it): the plain order, locked first.
-                registration.pk, registration._state.adding = None, True
+        try:
+            with transaction.atomic():
+                save_profile_details(user=user, details=details)
+                predicted = session.capacity is None or _predict_confirmed(session.pk) < session.capacity
+                _write_registration(registration, confirmed=predicted, now=now)
+                confirmed, ahead = _decide_locked(session, now, counting_self=predicted)
+                if confirmed != predicted:
+                    raise _MispredictedError
+                count_new_registration(registration)
+        except _MispredictedError:
+            # All of it rolled back (the row lock with it): again in the plain order, locked first.
+            registration.pk, registration._state.adding = None, True
+            with transaction.atomic():
+                save_profile_details(user=user, details=details)
                 confirmed, ahead = _decide_locked(session, now, counting_self=False)
                 _write_registration(registration, confirmed=confirmed, now=now)
                 count_new_registration(registration)
