@@ -93,7 +93,7 @@ def main(out: str) -> None:
     store_class, clients, user_sessions = import_module(settings.SESSION_ENGINE).SessionStore, [], []
     for index, user in enumerate(users[:RUSH_PEOPLE]):
         store = store_class()
-        store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "registrations.auth_backends.AccountBackend",
+        store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                       HASH_SESSION_KEY: user.get_session_auth_hash(), SEEN_AT_SESSION_KEY: time.time()})
         store.create()
         ip = f"10.{index // 65536}.{index // 256 % 256}.{index % 256}"

@@ -96,8 +96,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's, moving sessions signed in through the former backend paths (below) to the new ones.
-    "registrations.auth_backends.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # allauth's user-session tracking, refreshed at most every 15 minutes (not on every request).
@@ -171,11 +170,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Django's and allauth's, reading the signed-in user of every request with SQL built once
-# (registrations/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "registrations.auth_backends.ModelBackend",
-    "registrations.auth_backends.AccountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "registrations:account"
