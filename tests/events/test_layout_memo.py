@@ -58,3 +58,39 @@ def test_memo_keeps_a_bounded_number_of_variants():
     assert outputs[:3] == ["[0]", "[1]", "[2]"]
     assert again == "[3]"
     assert len(node.rendered) <= MAX_VARIANTS
+
+
+def get_language_links(response) -> tuple[list, list]:
+    page = response.content.decode()
+    switcher = re.search(r'<nav class="lang-switch"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page)
+    return re.findall(r'<a href="([^"]+)"', switcher), alternates
+
+
+def test_language_links_follow_the_page_its_query_and_host_in_any_order(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "webinars.example"]
+    SeriesFactory()
+    speakers_en = (
+        ["/en/speakers/", "/ru/speakers/"],
+        [
+            ("en", "http://testserver/en/speakers/"),
+            ("ru", "http://testserver/ru/speakers/"),
+            ("x-default", "http://testserver/speakers/"),
+        ],
+    )
+
+    assert get_language_links(client.get("/en/speakers/")) == speakers_en
+    assert get_language_links(client.get("/en/sessions/"))[0] == ["/en/sessions/", "/ru/sessions/"]
+    assert get_language_links(client.get("/en/speakers/?page=1"))[0] == ["/en/speakers/?page=1", "/ru/speakers/?page=1"]
+    assert get_language_links(client.get("/en/speakers/", HTTP_HOST="webinars.example"))[1][0] == (
+        "en",
+        "http://webinars.example/en/speakers/",
+    )
+    assert get_language_links(client.get("/en/speakers/", secure=True))[1][1] == (
+        "ru",
+        "https://testserver/ru/speakers/",
+    )
+    ru_switcher, _alternates = get_language_links(client.get("/ru/speakers/"))
+    assert ru_switcher == ["/en/speakers/", "/ru/speakers/"]
+    assert 'aria-current="true">Русский' in client.get("/ru/speakers/").content.decode()
+    assert get_language_links(client.get("/en/speakers/")) == speakers_en
