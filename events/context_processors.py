@@ -118,7 +118,7 @@ def site(request) -> dict:
         "site_series_title": SimpleLazyObject(lambda: get_series_title(language)),
         "site_urls": get_layout_urls(language, get_script_prefix()),
         # The page's full address (scheme, host, path and query): the key of the layout's memoised
-        # language links, which depend on nothing else (and the language).
+        # language links, which depend only on it and the language.
         "site_page_url": SimpleLazyObject(request.build_absolute_uri),
         "site_language_links": SimpleLazyObject(lambda: build_language_links(request)),
         "site_x_default_url": SimpleLazyObject(lambda: build_x_default_url(request)),

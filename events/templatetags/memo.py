@@ -10,9 +10,9 @@ The key is always the active language and the URL prefix, plus the values given.
 depend on nothing else: no CSRF token, no user's name, no content that can change (pass the
 content as a key value instead, like the series title), no request path unless the page's full
 address is a key value (`site_page_url`, as for the language links: a page's links to itself in
-each language). Memoised output is kept per
-template node, so per compiled template, for the life of the process; a node keeps at most
-`MAX_VARIANTS` outputs (a key fed by something unbounded would otherwise grow without limit).
+each language). Memoised output is kept per template node, so per compiled template, for the
+life of the process; a node keeps at most `MAX_VARIANTS` outputs (a key fed by something
+unbounded would otherwise grow without limit).
 """
 
 from django import template
