@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import httpload
+from bench import httpload, rush
 from bench.prodstack import (
     PYTHON,
     ROOT,
@@ -130,42 +130,19 @@ def bench_pages(env: dict, reference_env: dict) -> None:
                 floor_names[floor], note="page cache off")
 
 
-def count_registrations(env: dict, slug: str) -> dict:
-    code = ("import json; from registrations.models import Registration as R; "
-            f"q=R.objects.filter(session__slug='{slug}'); "
-            "print(json.dumps({s: q.filter(status=s).count() for s in ('confirmed','waitlisted','cancelled')}))")
-    output = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True,
-                            text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def bench_rush(env: dict, reference_env: dict, data: dict) -> None:
-    stamp, slug = data["stamp"], data["rush"]
+    # The people signed in shortly before (bench/bench_data.py): their sessions are in the cache, as
+    # sign-in leaves them, not flushed by the cold-feed stage above (rush.py says what that costs).
+    rush.warm_sessions(env, data)
     with Gunicorn(env, port=free_port()) as server:
-        requests = [
-            httpload.post_form(
-                f"/en/sessions/{slug}/register/",
-                {"csrfmiddlewaretoken": c["csrf"], "full_name": "Person Number", "organisation": "Clinic",
-                 "profession": "physician", "country": "DE", "language": "en", "privacy_consent": "on",
-                 "website": "", "started": stamp},
-                host=f"127.0.0.1:{server.port}",
-                headers={"Cookie": f"__Host-sessionid={c['session']}; __Host-csrftoken={c['csrf']}",
-                         "X-Forwarded-Proto": "https", "X-Forwarded-For": c["ip"],
-                         "Origin": f"https://127.0.0.1:{server.port}",
-                         "Referer": f"https://127.0.0.1:{server.port}/en/sessions/{slug}/register/"},
-            )
-            for c in data["clients"]
-        ]
-        result = httpload.run("127.0.0.1", server.port, requests, concurrency=64)
+        result = httpload.run("127.0.0.1", server.port, rush.rush_requests(data, server.port), concurrency=64)
         if result["bad_bodies"]:
             NOTES.append("First failed rush response: " + result["bad_bodies"][0][:300].decode(errors="replace"))
-    counts = count_registrations(env, slug)
+    counts = rush.count_registrations(env, data["rush"])
     result["errors"] = sum(n for status, n in result["statuses"].items() if status != 200)
     result.update(confirmed=counts["confirmed"], waitlisted=counts["waitlisted"])
     with Gunicorn(reference_env, port=free_port(), app="bench.reference.wsgi") as server:
-        floor = httpload.run("127.0.0.1", server.port, [
-            httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)
-        ], concurrency=64)
+        floor = httpload.run("127.0.0.1", server.port, rush.floor_requests(), concurrency=64)
     add("registration rush: 3,000 people, 1,000 places, 64 clients", result, floor, "lock+count+insert view",
         unit="reg/s", note=f"statuses {result['statuses']}; confirmed {counts['confirmed']}, waitlisted {counts['waitlisted']}")
 

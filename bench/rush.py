@@ -7,7 +7,9 @@ configuration and sends the same 3,000 registration POSTs from 64 clients as `be
 bench/run.py; prints one JSON line: registrations/s, p50/p95/p99, statuses, confirmed and
 waitlisted, and, whatever else the machine runs, the CPU milliseconds per registration of the web
 workers and the database backends and what the backends were doing (sampled). With --floor, the
-same for the plain-Django lock+count+insert view on that database. Leaves bench/run.py's shared
+same for the plain-Django lock+count+insert view on that database. With --cold-sessions, the
+cache is emptied first, so that every session is read from the database (as after a Redis
+restart; bench/run.py puts them back in the cache before its rush). Leaves bench/run.py's shared
 `decoded_bench*` databases alone, so it can run while others use them.
 """
 
@@ -26,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import httpload
 from bench.prodstack import PYTHON, ROOT, Gunicorn, flush_redis, free_port, manage, production_env, reset_database
-from bench.run import count_registrations
 
 
 def prepare_database(database: str, redis_db: int) -> dict:
@@ -68,6 +69,32 @@ def rush_requests(data: dict, port: int) -> list[bytes]:
         )
         for c in data["clients"]
     ]
+
+
+def floor_requests() -> list[bytes]:
+    """The plain-Django floor's 3,000 bookings (bench/reference: lock, count, insert)."""
+    return [httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)]
+
+
+def warm_sessions(env: dict, data: dict) -> None:
+    """Put the rush's sessions back in the cache (cached_db reads the database and fills the cache
+    on a miss), as they are after sign-in, when an earlier stage has emptied the cache."""
+    code = (
+        "import json, sys; from importlib import import_module; from django.conf import settings; "
+        "store = import_module(settings.SESSION_ENGINE).SessionStore; "
+        "[store(key).load() for key in json.load(sys.stdin)]"
+    )
+    keys = json.dumps([client["session"] for client in data["clients"]])
+    subprocess.run([PYTHON, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env, input=keys, text=True, check=True)
+
+
+def count_registrations(env: dict, slug: str) -> dict:
+    code = ("import json; from registrations.models import Registration as R; "
+            f"q=R.objects.filter(session__slug='{slug}'); "
+            "print(json.dumps({s: q.filter(status=s).count() for s in ('confirmed','waitlisted','cancelled')}))")
+    output = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True,
+                            text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -144,6 +171,8 @@ def main() -> int:
     parser.add_argument("--floor-redis-db", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.conf.py)")
+    parser.add_argument("--cold-sessions", action="store_true",
+                        help="empty the cache before the rush: every session is read from the database")
     args = parser.parse_args()
 
     env = prepare_database(args.database, args.redis_db)
@@ -151,7 +180,9 @@ def main() -> int:
         subprocess.run([PYTHON, "bench/bench_data.py", out.name], cwd=ROOT, env=env, check=True)
         data = json.loads(Path(out.name).read_text())
 
-    report: dict = {"load_before": os.getloadavg()[0]}
+    if args.cold_sessions:
+        flush_redis(args.redis_db)
+    report: dict = {"load_before": os.getloadavg()[0], "cold_sessions": args.cold_sessions}
     with Gunicorn(env, port=free_port(), workers=args.workers or None) as server:
         result = measured_run(server, args.database, rush_requests(data, server.port), args.concurrency)
     bad_bodies = result.pop("bad_bodies")
@@ -172,10 +203,7 @@ def main() -> int:
         }
         subprocess.run([PYTHON, "bench/reference/setup_data.py"], cwd=ROOT, env=floor_env, check=True)
         with Gunicorn(floor_env, port=free_port(), app="bench.reference.wsgi") as server:
-            bookings = [
-                httpload.post_form("/book/", {"person": f"p{i}"}, host="127.0.0.1", headers={}) for i in range(3000)
-            ]
-            floor = measured_run(server, args.floor, bookings, args.concurrency)
+            floor = measured_run(server, args.floor, floor_requests(), args.concurrency)
         report["floor"] = {key: floor[key] for key in ("rps", "p50", "p99", "statuses", "cpu_ms_per_request")}
     report["load_after"] = os.getloadavg()[0]
     report["at"] = time.strftime("%H:%M:%S")
