@@ -9,7 +9,7 @@ per database, language and shape (below), with a marker in place of each value,
 remembers the statement, the position of each marker among its parameters and Django's compiler
 (which knows the columns, their converters and how rows become model instances), and afterwards
 only runs the statement. Rows become instances as `QuerySet` makes them: converters,
-`Model.from_db()`, `select_related()` objects.
+`Model.from_db()`, `select_related()` objects, `annotate()`d values.
 
 Parameters are plain `str` and `int` values, compared as they are (a slug, a primary key), and
 aware `datetime`s (as the database stores them). Anything else that shapes the statement (a
@@ -66,6 +66,7 @@ class _Compiled:
     end: int
     from_db: Callable
     populators: list  # select_related() objects (RelatedPopulator, stateless once built)
+    annotations: list[tuple[str, int]]  # annotate()d values: (attribute, column index)
 
 
 class CompiledQuery:
@@ -137,7 +138,7 @@ class CompiledQuery:
             positions[name] = found[0]
         select, klass_info = compiler.select, compiler.klass_info
         columns = [column for column, _sql, _alias in select[: compiler.col_count]]
-        if compiler.annotation_col_map or compiler.has_composite_fields(columns):
+        if compiler.has_composite_fields(columns):
             return None
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
@@ -151,6 +152,7 @@ class CompiledQuery:
             end=end,
             from_db=functools.partial(klass_info["model"].from_db, fetch_mode=fetch_mode),
             populators=get_related_populators(klass_info, select, queryset.db, fetch_mode),
+            annotations=list((compiler.annotation_col_map or {}).items()),
         )
 
 
@@ -174,5 +176,7 @@ def _execute(compiled: _Compiled, db: str, values: list) -> list[Model]:
         instance = compiled.from_db(db, compiled.init_list, row[compiled.start : compiled.end])
         for populator in compiled.populators:
             populator.populate(row, instance)
+        for name, position in compiled.annotations:
+            setattr(instance, name, row[position])
         instances.append(instance)
     return instances

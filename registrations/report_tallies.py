@@ -26,8 +26,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
 from events.models import Session
 from registrations.models import Registration
@@ -121,6 +121,13 @@ def tallied_registrations(session_id: int, status: str) -> int:
         cursor.execute(sql, [session_id, Attribute.STATUS.value, status])
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+def tallied_registrations_of_row(status: str) -> Coalesce:
+    """`tallied_registrations()` as an expression of a Session queryset, read with the row:
+    `Session.objects.annotate(confirmed_estimate=tallied_registrations_of_row("confirmed"))`."""
+    tally = RegistrationTally.objects.filter(session=OuterRef("pk"), attribute=Attribute.STATUS.value, value=status)
+    return Coalesce(Subquery(tally.values("registrations")[:1]), 0)
 
 
 def count_status_change(registration: Registration, *, previous: str) -> None:

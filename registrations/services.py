@@ -197,6 +197,7 @@ def register_attendee(
     user: "AbstractBaseUser",
     details: AttendeeDetails,
     now: dt.datetime | None = None,
+    confirmed_estimate: int | None = None,
 ) -> RegistrationOutcome:
     """Give `user` a place in `session`: confirmed while places remain, otherwise waitlisted.
 
@@ -236,7 +237,9 @@ def register_attendee(
         try:
             with transaction.atomic():
                 save_profile_details(user=user, details=details)
-                predicted = session.capacity is None or _predict_confirmed(session.pk) < session.capacity
+                predicted = session.capacity is None or (
+                    _predict_confirmed(session.pk) if confirmed_estimate is None else confirmed_estimate
+                ) < session.capacity
                 _write_registration(registration, confirmed=predicted, now=now)
                 confirmed, ahead = _decide_locked(session, now, counting_self=predicted)
                 if confirmed != predicted:

@@ -15,6 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import filter_users_by_email
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -72,6 +73,12 @@ def pop_pending_answers(request, *, session: Session) -> tuple[str, AttendeeDeta
 _A_VERIFIED_ADDRESS = CompiledQuery(
     lambda user_id: EmailAddress.objects.filter(user_id=user_id, verified=True).only("pk")[:1], user_id=int
 )
+
+
+def has_verified_address(user_id: int) -> Exists:
+    """`has_verified_email(user)` as an expression, for a query that reads it with something else
+    (the register view's session row)."""
+    return Exists(EmailAddress.objects.filter(user_id=user_id, verified=True))
 
 
 def has_verified_email(user: "AbstractBaseUser", email: str | None = None) -> bool:

@@ -24,6 +24,7 @@ from registrations import antiabuse, privacy, profiles, services, signin
 from registrations.certificate_models import Certificate
 from registrations.forms import ProfileForm, RegistrationForm
 from registrations.models import Profile, Registration
+from registrations.report_tallies import tallied_registrations_of_row
 from registrations.rules import CLOSED_MESSAGES, RegistrationState, join_window, registration_state
 
 
@@ -192,15 +193,32 @@ def _complete_pending(request, session):
     if not signin.has_verified_email(request.user, email):
         return None
     try:
-        outcome = services.register_attendee(session=session, user=request.user, details=details)
+        outcome = services.register_attendee(
+            session=session, user=request.user, details=details, confirmed_estimate=session.confirmed_estimate
+        )
     except services.RegistrationClosedError as error:
         return _render_closed(request, session, error.state)
     return _render_outcome(request, session, outcome)
 
 
-# The flow's session row: no page of it shows the series, so no join for it (its SQL is built
-# once per process: events/compiled_queries.py).
-_PUBLIC_SESSION_ROW = CompiledQuery(lambda slug: Session.objects.public().without_secrets().filter(slug=slug), slug=str)
+# The flow's row, read once a request in one statement (its SQL built once per process:
+# events/compiled_queries.py): the session (no page of the flow shows the series: no join for it),
+# whether the person signed in proved an address (user_id 0 when signed out: no), and the
+# session's confirmed places as its tally says, register_attendee's estimate before it locks.
+# Three statements before, two of them in every registration.
+_REGISTER_ROW = CompiledQuery(
+    lambda slug, user_id: (
+        Session.objects.public()
+        .without_secrets()
+        .filter(slug=slug)
+        .annotate(
+            viewer_has_verified_address=signin.has_verified_address(user_id),
+            confirmed_estimate=tallied_registrations_of_row(Registration.Status.CONFIRMED.value),
+        )
+    ),
+    slug=str,
+    user_id=int,
+)
 
 
 @never_cache
@@ -215,11 +233,11 @@ def register(request, slug):
     registration is completed with them. Honeypot, too-fast and rate-limited POSTs get the 429
     page and change nothing.
     """
-    session = _PUBLIC_SESSION_ROW.first(slug=slug)
+    user = request.user if request.user.is_authenticated else None
+    session = _REGISTER_ROW.first(slug=slug, user_id=user.pk if user is not None else 0)
     if session is None:
         raise Http404
-    user = request.user if request.user.is_authenticated else None
-    is_verified = user is not None and signin.has_verified_email(user)
+    is_verified = user is not None and session.viewer_has_verified_address
     if request.method == "POST":
         return _register_post(request, session, user, is_verified=is_verified)
     return _register_get(request, session, user, is_verified=is_verified)
@@ -254,7 +272,9 @@ def _register_post(request, session, user, *, is_verified):  # noqa: PLR0911 (on
 
     if is_verified:
         try:
-            outcome = services.register_attendee(session=session, user=user, details=form.to_details())
+            outcome = services.register_attendee(
+                session=session, user=user, details=form.to_details(), confirmed_estimate=session.confirmed_estimate
+            )
         except services.RegistrationClosedError as error:
             return _render_closed(request, session, error.state)
         return _render_outcome(request, session, outcome)

@@ -2,7 +2,7 @@
 to the ORM for a queryset it cannot compile."""
 
 import pytest
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import translation
 
 from events.compiled_queries import CompiledQuery
@@ -151,3 +151,27 @@ def test_two_values_of_one_type_each_find_their_place(django_assert_num_queries)
         assert [s.pk for s in either.run(a="none", b=second.slug)] == [second.pk]
     assert [s.pk for s in either.run(a=second.slug, b=first.slug)] == [first.pk, second.pk]
     assert None not in either._compiled.values()  # compiled, not the ORM fallback
+
+
+def test_annotations_are_set_as_the_orm_sets_them(django_assert_num_queries):
+    """A subquery and an EXISTS with a parameter of their own, beside the row's parameter."""
+    session, other = SessionFactory(), SessionFactory()
+    speaker = SessionSpeakerFactory(session=session).speaker
+
+    def build(slug, speaker_id):
+        links = SessionSpeaker.objects.filter(session=OuterRef("pk"))
+        return Session.objects.filter(slug=slug).annotate(
+            speaker_count=Subquery(links.order_by().values("session").annotate(n=Count("pk")).values("n")[:1]),
+            with_speaker=Exists(links.filter(speaker_id=speaker_id)),
+        )
+
+    annotated = CompiledQuery(build, slug=str, speaker_id=int)
+    expected = build(session.slug, speaker.pk).get()
+
+    with django_assert_num_queries(1):
+        found = annotated.first(slug=session.slug, speaker_id=speaker.pk)
+    assert (found.speaker_count, found.with_speaker) == (expected.speaker_count, expected.with_speaker) == (1, True)
+    assert fields_of(found) == fields_of(expected)
+    found = annotated.first(slug=other.slug, speaker_id=speaker.pk)
+    assert (found.pk, found.speaker_count, found.with_speaker) == (other.pk, None, False)
+    assert None not in annotated._compiled.values()  # compiled, not the ORM fallback

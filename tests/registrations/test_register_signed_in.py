@@ -3,8 +3,11 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registrations.models import Profile, Registration
+from registrations.report_models import RegistrationTally
 from tests.factories import SessionFactory, UserFactory
 from tests.registrations.helpers import answers, get_h1, last_code, register_url
 
@@ -127,3 +130,33 @@ def test_signed_in_without_a_verified_address_proves_it_by_code_first(client):
     assert get_h1(outcome) == "You are registered"
     assert Registration.objects.get().user == user
     assert EmailAddress.objects.get().verified is True
+
+
+def test_the_session_row_brings_the_address_check_and_the_tally_in_one_statement(client):
+    """The register view reads the session, whether the person proved an address and the tally
+    that predicts the outcome in one statement: neither is asked again on its own."""
+    session = SessionFactory(capacity=5)
+    client.force_login(verified_user())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(register_url(session), answers(email=None))
+
+    assert get_h1(response) == "You are registered"
+    statements = [query["sql"] for query in queries]
+    assert [sql for sql in statements if "account_emailaddress" in sql] == [
+        sql for sql in statements if sql.startswith("SELECT") and '"events_session"."slug" = ' in sql
+    ]
+    assert len([sql for sql in statements if "account_emailaddress" in sql]) == 1
+    assert not [sql for sql in statements if sql.startswith("SELECT") and "registrationtally" in sql.split("FROM")[1]]
+
+
+def test_a_tally_read_with_the_row_that_says_full_still_gives_the_free_place(client):
+    session = SessionFactory(capacity=2)
+    RegistrationTally.objects.create(session=session, attribute="status", value="confirmed", registrations=5)
+    client.force_login(verified_user())
+
+    response = client.post(register_url(session), answers(email=None))
+
+    assert get_h1(response) == "You are registered"
+    assert Registration.objects.get().status == "confirmed"
+    assert len(mail.outbox) == 1
