@@ -18,7 +18,9 @@ class _Handler(BaseHTTPRequestHandler):
             server.bodies.append(body)
             server.open_now += 1
             server.most_open = max(server.most_open, server.open_now)
-        server.release.wait(5)  # held until the test lets the requests go (so they overlap)
+            if server.open_now == server.hold_until_open:
+                server.release.set()
+        server.release.wait(10)  # the first answers wait until that many requests are open at once
         status = 503 if body == b"person=fail" else 200
         payload = b"x" * 100_000 if body == b"person=big" else b"ok"
         self.send_response(status)
@@ -37,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.lock, httpd.bodies, httpd.open_now, httpd.most_open = threading.Lock(), [], 0, 0
-    httpd.release = threading.Event()
+    httpd.release, httpd.hold_until_open = threading.Event(), 8
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -53,13 +55,13 @@ def _requests(port, people):
 def test_every_request_is_sent_once_and_counted(server):
     port = server.server_address[1]
     people = [f"p{i}" for i in range(40)] + ["fail", "big"]
-    threading.Timer(0.3, server.release.set).start()
 
     result = httpload.run("127.0.0.1", port, _requests(port, people), concurrency=8)
 
     assert sorted(server.bodies) == sorted(f"person={person}".encode() for person in people)
     assert result["statuses"] == {200: 41, 503: 1}
-    assert server.most_open == 8  # eight at a time: no more, and no fewer while requests wait
+    assert server.release.is_set()  # eight were open at once: the client kept its concurrency
+    assert server.most_open == 8  # and never more
     assert len(result["bad_bodies"]) == 1
     assert result["bad_bodies"][0].startswith(b"HTTP/1.0 503")
     assert 0 < result["p50"] <= result["p95"] <= result["p99"]
