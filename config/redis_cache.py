@@ -28,29 +28,39 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
 
+# KEYS[1]: the sorted set of hit times. ARGV: now, the window's start, this hit's member, the
+# limit, the window in whole seconds. 1 when the hit is recorded, 0 when refused.
+_RECORD_HIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self._scripts = {}  # per redis-py client (one per connection pool)
 
     def record_hit(self, key: str, *, now: float, window: float, limit: int) -> bool:
         """One hit of a sliding-window rate limit kept at `key`, in one round trip: recorded, and
         True, while fewer than `limit` hits lie in the last `window` seconds; else False, and the
         refused hit is not kept (allauth's rule, registrations/rate_limits.py).
 
-        The hits are a sorted set of their times, trimmed, added to, counted and given the
-        window as its lifetime in one MULTI/EXEC. Two hits racing for the last place may both be
-        refused (stricter, never looser)."""
+        The hits are a sorted set of their times, trimmed, counted, added to and given the window
+        as its lifetime by one Lua script, which Redis runs atomically: of hits racing for the
+        last place, exactly one gets it. One command for redis-py to pack and one reply to read:
+        0.19-0.21 ms of CPU a hit, where the MULTI/EXEC pipeline of four commands it replaced cost
+        0.26-0.31 ms (5,000 hits each, alternating, on a slow machine)."""
         redis_key = self.make_and_validate_key(key)
         client = self._cache.get_client(redis_key, write=True)
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_RECORD_HIT)
         member = f"{now!r}:{secrets.token_hex(4)}"
-        pipeline = client.pipeline()
-        pipeline.zremrangebyscore(redis_key, "-inf", now - window)
-        pipeline.zadd(redis_key, {member: now})
-        pipeline.zcard(redis_key)
-        pipeline.expire(redis_key, math.ceil(window))
-        _trimmed, _added, count, _expires = pipeline.execute()
-        if count > limit:
-            client.zrem(redis_key, member)
-            return False
-        return True
+        return script(keys=[redis_key], args=[now, now - window, member, limit, math.ceil(window)]) == 1

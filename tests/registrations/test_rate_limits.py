@@ -6,7 +6,9 @@ Redis server of REDIS_URL (skipped without one).
 """
 
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import RequestFactory
@@ -42,6 +44,21 @@ def test_a_refused_hit_is_not_kept(redis_cache):
         assert not hit("k", now=2005.0 + second * 0.1, window=10, limit=2)
     # Had the refusals been kept, the window would still be full at 2011.
     assert hit("k", now=2011.0, window=10, limit=2)
+
+
+def test_of_hits_racing_for_the_last_places_exactly_the_limit_get_them(redis_cache):
+    start = threading.Barrier(16)
+
+    def hit(_):
+        start.wait()
+        return redis_cache.record_hit("k", now=4000.0, window=60, limit=5)
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(hit, range(16)))
+
+    assert answers.count(True) == 5
+    key = redis_cache.make_and_validate_key("k")
+    assert redis_cache._cache.get_client(key).zcard(key) == 5  # the refused ones left nothing
 
 
 def test_the_key_expires_with_its_window(redis_cache):
