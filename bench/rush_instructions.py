@@ -14,6 +14,10 @@ agreed within 1.6 % (20.3 and 20.6 M per registration with counts 20 and 60), us
 (18.81 and 18.82 M), whatever else ran. It counts the web process only: the PostgreSQL backend's CPU is in bench/rush_profile.py's
 output, and throughput in bench/rush.py's. valgrind is Debian's package (`apt-get install
 valgrind`). About two minutes with the default counts.
+
+PostgreSQL's prepared statements (config/settings.py) are turned off for the replay unless
+--prepared: with them, the same replay gave 10.3 M one run and 19.9 M the next, a count that no
+longer repeats (their effect is measured by CPU time instead: bench/rush_profile.py).
 """
 
 import argparse
@@ -30,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.prodstack import PYTHON, ROOT
 
 
-def count_instructions(database: str, redis_db: int, count: int) -> int:
+def count_instructions(database: str, redis_db: int, count: int, *, prepared: bool) -> int:
     """callgrind's total for a replay of `count` POSTs on a rebuilt database."""
     from bench.rush import prepare_database  # noqa: PLC0415 (imports Django settings helpers)
 
-    env = prepare_database(database, redis_db)
+    env = {**prepare_database(database, redis_db), "DATABASE_PREPARED_STATEMENTS": "on" if prepared else "off"}
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch) / "data.json"
         subprocess.run([PYTHON, "bench/bench_data.py", str(data)], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -55,13 +59,14 @@ def main() -> int:
     parser.add_argument("--database", default="decoded_rush_instructions")
     parser.add_argument("--redis-db", type=int, default=3)
     parser.add_argument("--counts", type=int, nargs=2, default=[20, 60], metavar=("FEW", "MANY"))
+    parser.add_argument("--prepared", action="store_true", help="keep PostgreSQL's prepared statements on")
     args = parser.parse_args()
     few, many = args.counts
     if not 0 < few < many:
         parser.error("--counts wants two counts, the second larger")
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
-    totals = {count: count_instructions(args.database, args.redis_db, count) for count in (few, many)}
+    totals = {count: count_instructions(args.database, args.redis_db, count, prepared=args.prepared) for count in (few, many)}
     per_registration = (totals[many] - totals[few]) / (many - few)
     print(
         json.dumps(
