@@ -19,7 +19,6 @@ from django.db.models import Exists
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from events.compiled_queries import CompiledQuery
 from events.models import Session
 from registrations.services import AttendeeDetails
 
@@ -69,24 +68,15 @@ def pop_pending_answers(request, *, session: Session) -> tuple[str, AttendeeDeta
         return None
 
 
-# Asked on every registration POST of a signed-in person: its SQL is built once per process.
-_A_VERIFIED_ADDRESS = CompiledQuery(
-    lambda user_id: EmailAddress.objects.filter(user_id=user_id, verified=True).only("pk")[:1], user_id=int
-)
-
-
 def has_verified_address(user_id: int) -> Exists:
-    """`has_verified_email(user)` as an expression, for a query that reads it with something else
-    (the register view's session row)."""
+    """Whether the person proved an address through allauth, as an expression: asked on every
+    registration POST, so it is read with the register view's session row, not on its own."""
     return Exists(EmailAddress.objects.filter(user_id=user_id, verified=True))
 
 
-def has_verified_email(user: "AbstractBaseUser", email: str | None = None) -> bool:
-    """Whether `user` proved an address (this one, when given) through allauth."""
-    if email is None:
-        return bool(_A_VERIFIED_ADDRESS.run(user_id=user.pk))
-    addresses = EmailAddress.objects.filter(user=user, verified=True)
-    return addresses.filter(email__iexact=email).exists()
+def has_verified_email(user: "AbstractBaseUser", email: str) -> bool:
+    """Whether `user` proved this address through allauth."""
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=email).exists()
 
 
 def get_sign_in_email(user: "AbstractBaseUser") -> str:
