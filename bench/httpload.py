@@ -5,9 +5,10 @@ own connection, as browsers arriving from an announcement email do.
 
 The client shares the machine's two cores with the server it measures, so it is kept lean: one
 thread, non-blocking sockets and the selector (epoll) directly, a request sent whole and the
-response read until the server closes. The asyncio streams it replaced spent 1.5 ms of CPU per
-request on a slow machine (7 % of the whole registration's CPU: web workers, PostgreSQL and
-client); this one about a fifth of that (bench/rush.py reports it as `load_client`).
+response read until the server closes. On a slow machine the asyncio streams it replaced spent
+1.5-1.7 ms of CPU per request (7 % of the whole registration's CPU: web workers, PostgreSQL and
+client), this one 0.9-1.2 ms; both figures are bench/rush.py's `load_client`, which also counts
+its database sampler.
 """
 
 import errno
