@@ -10,10 +10,14 @@ certificate demo's Zoom import never replaces them) and certificates (rows witho
 those who stayed long enough, except in the most recent session, whose certificates are still
 to be issued. Open upcoming sessions get the registrations of the days since they opened.
 
-Deterministic: every random choice comes from a generator seeded with the session's slug, so a
-second run on the same day finds each session's registrations as planned and leaves them alone.
-On a later day the dates move; a session whose registrations no longer match the plan has its
-demo registrants' rows (registrations, attendance, certificates) deleted and written again.
+Deterministic: every random choice comes from a generator seeded with the session's slug, and the
+plan is a function of the moment it is built as of (`now`, the clock by default), so a second run
+as of the same moment finds each session's registrations as planned and leaves them alone. Later
+the plan moves: an open session gains the registrations of the hours since (its crowd of about 35 a
+day of its registration period is drawn once; those registered by then are in the plan), and
+on a later day the past sessions' dates move too; a session whose registrations no longer match
+the plan has its demo registrants' rows (registrations, attendance, certificates) deleted and
+written again.
 Everything is written with bulk_create: about two seconds on SQLite.
 
 Registrants come from the series' region, Europe and Central Asia; about 60 % choose English for
@@ -155,10 +159,15 @@ class DashboardDemoResult:
     registrations: int  # written in this run (0 when everything was already as planned)
 
 
-def load_dashboard_demo(*, sessions: list[Session], today: dt.date | None = None) -> DashboardDemoResult:
+def load_dashboard_demo(
+    *, sessions: list[Session], today: dt.date | None = None, now: dt.datetime | None = None
+) -> DashboardDemoResult:
     """Add the past demo sessions and give the demo sessions their invented registrants.
 
     `sessions` are the demo's sessions (`events.demo.load_demo().sessions`); the series is theirs.
+    `now` is the moment the demo is built as of (which sessions are past, who has registered so
+    far), the clock by default; `today`, the day the past sessions are dated from, defaults to
+    `now`'s day in the series' zone.
     Side effects: upserts five sessions (by slug) and their speaker links; creates up to
     `PEOPLE` demo users (unusable passwords, never emailed: the addresses are `.invalid`);
     replaces demo registrants' registrations, attendance and certificates of a session whose
@@ -166,8 +175,8 @@ def load_dashboard_demo(*, sessions: list[Session], today: dt.date | None = None
     emails, tasks or audit entries: this is stored history.
     """
     zone = zoneinfo.ZoneInfo(SERIES_ZONE)
-    today = today or timezone.now().astimezone(zone).date()
-    now = timezone.now()
+    now = now or timezone.now()
+    today = today or now.astimezone(zone).date()
     series = sessions[0].series
     written = 0
     with transaction.atomic():
@@ -273,7 +282,9 @@ def _plan(session: Session, *, now: dt.datetime, russian_share: float) -> list[P
     if session.ends_at <= now:
         demand = next((data["demand"] for data in PAST_SESSIONS if data["slug"] == session.slug), FIRST_SESSION_DEMAND)
     else:
-        demand = int(UPCOMING_DEMAND_PER_DAY * (ends - opens).total_seconds() / 86400)
+        # The whole registration period's demand, of which those registered by `now` are in the
+        # plan: a later run only adds people and never draws a different crowd.
+        demand = int(UPCOMING_DEMAND_PER_DAY * span_days)
     plan = []
     for person in rng.sample(range(PEOPLE), min(demand, PEOPLE)):
         # A rush after the announcement, a steady middle, and a rise in the last days (reminders).
@@ -285,9 +296,9 @@ def _plan(session: Session, *, now: dt.datetime, russian_share: float) -> list[P
         else:
             day = span_days - min(rng.expovariate(1 / 3), span_days)
         registered_at = opens + dt.timedelta(days=day)
+        language = "ru" if rng.random() < russian_share else "en"  # drawn for everyone, as above
         if registered_at >= ends:
             continue
-        language = "ru" if rng.random() < russian_share else "en"
         plan.append(PlannedRegistration(person=person, language=language, registered_at=registered_at))
     plan.sort(key=lambda item: (item.registered_at, item.person))
     _simulate_places(session, plan, rng, now=now)
