@@ -7,7 +7,9 @@ The series feed is what calendar apps poll all day, so a request for an unchange
 cache round trip and no query: it reads the public content version (`events.page_cache`, replaced
 after any change to a series, session, speaker or speaker link is committed) together with the
 feed's record (the version it was built under, its ETag and Last-Modified); a 304 needs nothing
-more, a 200 takes the bytes from this process's memory or else from the cache. The series row is
+more, a 200 takes the bytes from this process's memory or else from the cache: gzipped (about a
+tenth of the size) for the clients that accept it, compressed once per feed and kept the same
+way. The series row is
 read only to build. The feed is built again once per content version and language; its ETag is a
 digest of its bytes, so a change elsewhere on the site (another series, a draft, a material) that
 leaves the feed's bytes as they were still gives 304s.
@@ -15,6 +17,7 @@ leaves the feed's bytes as they were still gives 304s.
 
 import dataclasses
 import datetime as dt
+import gzip
 import hashlib
 import threading
 
@@ -77,6 +80,7 @@ def series_ics(request, slug):
         last_modified=feed.last_modified,
         filename=f"{slug}-{language}.ics",
         build=feed.read,
+        build_gzip=feed.read_gzip,
     )
 
 
@@ -114,13 +118,29 @@ class SeriesFeed:
             self.content = rebuilt.content
         return self.content
 
+    def read_gzip(self) -> bytes:
+        """The bytes gzipped: from this process's memory or the cache, or compressed now and kept
+        (deterministic: no timestamp in the header, so every process makes the same bytes)."""
+        key = f"{self.etag}-gzip"
+        compressed = _recent_bodies.get(key)
+        if compressed is None:
+            compressed = cache.get(FEED_BODY_KEY.format(etag=key))
+            if compressed is None:
+                compressed = gzip.compress(self.read(), compresslevel=GZIP_LEVEL, mtime=0)
+                cache.set(FEED_BODY_KEY.format(etag=key), compressed, SERIES_CACHE_SECONDS)
+            _remember_body(key, compressed)
+        return compressed
+
 
 # The bytes of the feeds this process served last, by ETag (a digest of the bytes, so an entry
-# is never stale): a hit then reads only the small record from the shared cache, not a body of
-# up to a megabyte. A few feeds (series × languages) at most, so a handful of entries.
+# is never stale; "-gzip" for the compressed ones): a hit then reads only the small record from
+# the shared cache, not a body of up to a megabyte. A few feeds (series × languages × plain and
+# gzipped) at most, so a handful of entries.
 _recent_bodies: dict[str, bytes] = {}
 _recent_bodies_lock = threading.Lock()  # gthread workers serve several requests at once
-RECENT_BODIES = 8
+RECENT_BODIES = 12
+# Compressed once per feed and then served many times: the size matters more than the milliseconds.
+GZIP_LEVEL = 9
 
 
 def _remember_body(etag: str, content: bytes) -> None:

@@ -1,6 +1,7 @@
 """Public calendar files: one session and the series feed, in EN and RU, read by two parsers."""
 
 import datetime as dt
+import gzip
 import zoneinfo
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils.http import parse_http_date
 from events import calendar, calendar_views
 from events.calendar_views import FEED_BODY_KEY, build_series_feed
 from events.models import Session, SessionSpeaker
+from events.responses import accepts_gzip
 from tests.events.icalcheck import (
     assert_no_email_address,
     assert_rfc5545_form,
@@ -331,6 +333,81 @@ def test_series_feed_bytes_come_from_process_memory_once_served(client, django_a
         again = client.get("/en/series/decoding-data.ics")
 
     assert (again.status_code, again.content) == (200, first.content)
+
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}  # as browsers and calendar apps send it
+
+
+def test_series_feed_is_gzipped_for_clients_that_accept_it(client):
+    session = SessionFactory(title_en="Data quality, 2026: what “good” means")
+    SessionSpeakerFactory.create_batch(2, session=session)
+    plain = client.get("/en/series/decoding-data.ics")
+
+    zipped = client.get("/en/series/decoding-data.ics", headers=GZIP)
+
+    content = gzip.decompress(zipped.content)
+    assert zipped.status_code == 200
+    assert zipped["Content-Encoding"] == "gzip"
+    assert content == plain.content
+    assert len(zipped.content) < len(plain.content) / 2
+    assert zipped["Content-Type"] == plain["Content-Type"]
+    assert zipped["Last-Modified"] == plain["Last-Modified"]
+    # A strong validator names one representation: the gzipped bytes have their own.
+    assert zipped["ETag"] == plain["ETag"][:-1] + '-gzip"'
+    for response in (plain, zipped):
+        assert "Accept-Encoding" in response["Vary"]
+    assert "Content-Encoding" not in plain
+    assert [e["uid"] for e in read_events(content)[0]] == [f"decoded-{session.pk}@{HOST}"]
+    [js_file] = parse_with_icaljs(content)
+    assert [e["summary"] for e in js_file["events"]] == ["Data quality, 2026: what “good” means"]
+
+
+def test_gzipped_series_feed_conditional_get(client):
+    SessionFactory()
+    zipped = client.get("/en/series/decoding-data.ics", headers=GZIP)
+
+    again = client.get("/en/series/decoding-data.ics", headers={**GZIP, "If-None-Match": zipped["ETag"]})
+    as_plain = client.get("/en/series/decoding-data.ics", headers={"If-None-Match": zipped["ETag"]})
+
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", zipped["ETag"])
+    assert "Accept-Encoding" in again["Vary"]
+    assert (as_plain.status_code, "Content-Encoding" in as_plain) == (200, False)
+
+
+def test_gzipped_series_feed_is_compressed_once_and_kept(client, django_assert_num_queries):
+    SessionFactory()
+    first = client.get("/en/series/decoding-data.ics", headers=GZIP)
+    plain_etag = first["ETag"].strip('"').removesuffix("-gzip")
+    # Another process: nothing in its memory, and the plain bytes gone from the cache.
+    calendar_views._recent_bodies.clear()
+    cache.delete(FEED_BODY_KEY.format(etag=plain_etag))
+
+    with django_assert_num_queries(0):  # not built again: the gzipped bytes come from the cache
+        again = client.get("/en/series/decoding-data.ics", headers=GZIP)
+
+    assert (again.status_code, again.content) == (200, first.content)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("", False),
+        ("gzip", True),
+        ("GZIP", True),
+        ("x-gzip", True),
+        ("deflate, gzip;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.0, *", False),
+        ("identity", False),
+        ("br, *", True),
+        ("*;q=0", False),
+        ("gzip;q=nonsense", False),
+    ],
+)
+def test_accepts_gzip_reads_the_weights(rf, header, expected):
+    request = rf.get("/", headers={"Accept-Encoding": header} if header else {})
+
+    assert accepts_gzip(request) is expected
 
 
 def test_unknown_series_feed_is_404(client):
