@@ -20,8 +20,9 @@ Identity and versions
 Times
     DTSTART/DTEND are written in the session's IANA zone with a VTIMEZONE limited to the years of
     the events (±1). A local time that is ambiguous in that zone (the repeated hour when clocks go
-    back) is written in UTC instead, because RFC 5545 resolves an ambiguous local time to its first
-    occurrence and the session would move by an hour.
+    back) is written in UTC instead, either occurrence: RFC 5545 resolves an ambiguous local time
+    to its first occurrence, but ical.js (Thunderbird's parser) reads the second, so one client or
+    the other would show the session an hour off.
 
 DTSTAMP
     Published files (METHOD:PUBLISH) use the session's `updated_at`, so the same data always gives
@@ -451,11 +452,11 @@ def build_invite(
 
 
 def _event_time(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """`moment` in `zone`, or in UTC when that local time, read as RFC 5545 reads it (its first
-    occurrence), would be another moment (module docstring): when it is the second occurrence of
-    a repeated local time, which zoneinfo marks with fold=1 (PEP 495)."""
+    """`moment` in `zone`, or in UTC when that local time is ambiguous (module docstring): when
+    the other occurrence of the wall time (PEP 495's fold) is another offset."""
     local = moment.astimezone(zone)
-    return local if local.fold == 0 else moment.astimezone(dt.UTC)
+    other = local.replace(fold=1 - local.fold)
+    return local if other.utcoffset() == local.utcoffset() else moment.astimezone(dt.UTC)
 
 
 def _add_timezones(calendar: "Calendar", sessions: list["Session"]) -> None:

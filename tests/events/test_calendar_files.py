@@ -49,6 +49,13 @@ ZONE_CASES = {
     "copenhagen-crossing-back": (at(CPH, 2025, 10, 26, 1, 30), at(CPH, 2025, 10, 26, 3, 30), "Europe/Copenhagen"),
     # Starts in the repeated hour, at its second occurrence (02:30 CET = 01:30 UTC): written in UTC.
     "copenhagen-repeated-hour": (at(CPH, 2025, 10, 26, 2, 30, fold=1), at(CPH, 2025, 10, 26, 4), "Europe/Copenhagen"),
+    # Ends in the repeated hour, at its first occurrence (02:30 CEST = 00:30 UTC): in UTC too, as
+    # RFC 5545 and ical.js read an ambiguous local time differently.
+    "copenhagen-repeated-hour-first": (
+        at(CPH, 2025, 10, 26, 1),
+        at(CPH, 2025, 10, 26, 2, 30),
+        "Europe/Copenhagen",
+    ),
     # Crossing the spring gap: 01:30 CET to 04:00 CEST.
     "copenhagen-crossing-forward": (at(CPH, 2025, 3, 30, 1, 30), at(CPH, 2025, 3, 30, 4), "Europe/Copenhagen"),
     # Almaty moved from +06 to +05 on 2024-03-01: the day before, the day after, and across it.
@@ -81,6 +88,7 @@ def test_zone_cases_have_the_instants_the_issue_names():
         "copenhagen-changeover-day": ("2025-10-26T09:00:00Z", "2025-10-26T10:30:00Z"),
         "copenhagen-crossing-back": ("2025-10-25T23:30:00Z", "2025-10-26T02:30:00Z"),
         "copenhagen-repeated-hour": ("2025-10-26T01:30:00Z", "2025-10-26T03:00:00Z"),
+        "copenhagen-repeated-hour-first": ("2025-10-25T23:00:00Z", "2025-10-26T00:30:00Z"),
         "copenhagen-crossing-forward": ("2025-03-30T00:30:00Z", "2025-03-30T02:00:00Z"),
         "almaty-before": ("2024-02-29T06:00:00Z", "2024-02-29T07:30:00Z"),
         "almaty-after": ("2024-03-01T07:00:00Z", "2024-03-01T08:30:00Z"),
@@ -109,6 +117,19 @@ def test_an_ambiguous_local_start_is_written_in_utc(client):
 
     assert "DTSTART:20251026T013000Z" in lines
     assert "DTEND;TZID=Europe/Copenhagen:20251026T040000" in lines
+
+
+def test_an_ambiguous_local_end_at_the_first_occurrence_is_written_in_utc_too(client):
+    start, end, zone = ZONE_CASES["copenhagen-repeated-hour-first"]
+    session = make_session(start, end, zone)
+
+    content = client.get(f"/en/sessions/{session.slug}.ics").content
+    lines = unfolded_lines(content)
+
+    assert "DTSTART;TZID=Europe/Copenhagen:20251026T010000" in lines
+    assert "DTEND:20251026T003000Z" in lines
+    [events] = read_events(content)  # both parsers: the same instants
+    assert (events[0]["start"], events[0]["end"]) == (utc(start), utc(end))
 
 
 @pytest.mark.parametrize(
