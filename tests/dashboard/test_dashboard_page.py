@@ -7,10 +7,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 
 from registrations.privacy_models import AccessLogEntry
-from tests.dashboard.conftest import attend, certify, make_registration, sign_in_with_mfa
+from tests.dashboard.conftest import NOW, attend, certify, make_registration, sign_in_with_mfa
 from tests.factories import OrganiserFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,15 @@ def filled(past_session):
     return past_session
 
 
-def test_organiser_sees_the_dashboard(client, organiser, filled):
+@pytest.fixture
+def dashboard_day():
+    """The day the default selection (the last year) is read on: the filled session, of 20 May 2026,
+    falls out of it on the real clock from 21 May 2027."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_organiser_sees_the_dashboard(client, organiser, filled, dashboard_day):
     sign_in_with_mfa(client, organiser)
 
     response = client.get(URL.format(language="en"))
@@ -82,7 +91,7 @@ def test_the_admin_index_links_to_the_dashboard(client, organiser):
     assert 'href="/en/admin/registrations/reportspermission/"' in response.content.decode()
 
 
-def test_every_chart_is_an_svg_with_title_and_desc(client, organiser, filled):
+def test_every_chart_is_an_svg_with_title_and_desc(client, organiser, filled, dashboard_day):
     sign_in_with_mfa(client, organiser)
 
     html = client.get(URL.format(language="en")).content.decode()
@@ -144,7 +153,7 @@ def test_invalid_dates_show_an_error_and_the_default_selection(client, organiser
     assert response.context["dashboard"].filters.date_to is None
 
 
-def test_table_sorts_on_the_server(client, organiser, filled):
+def test_table_sorts_on_the_server(client, organiser, filled, dashboard_day):
     one_day = dt.timedelta(days=1)
     other = SessionFactory(starts_at=filled.starts_at + one_day, ends_at=filled.ends_at + one_day)
     _fill(other, count=9)
@@ -160,7 +169,7 @@ def test_table_sorts_on_the_server(client, organiser, filled):
     assert 'href="?o=registered"' in html
 
 
-def test_csv_has_the_aggregated_table_only(client, organiser, filled):
+def test_csv_has_the_aggregated_table_only(client, organiser, filled, dashboard_day):
     filled.title_en = '=HYPERLINK("http://evil.example")'
     filled.save(update_fields=["title_en"])
     sign_in_with_mfa(client, organiser)

@@ -25,9 +25,19 @@ def _security_gates_on(settings):
     settings.REGISTRATION_POW_COST = 1
 
 
+# allauth checks a TOTP code against the current 30-second period only (no tolerance): a code made
+# in the last moments of a period may be checked in the next one.
+TOTP_PERIOD_SECONDS = 30
+TOTP_MARGIN_SECONDS = 3
+
+
 def totp_code(secret: str, *, offset: int = 0) -> str:
-    """The current TOTP code of `secret` (`offset` periods later)."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+    """The current TOTP code of `secret` (`offset` periods later), made at least
+    `TOTP_MARGIN_SECONDS` before its period ends: closer to the end, it waits for the next period."""
+    remaining = TOTP_PERIOD_SECONDS - time.time() % TOTP_PERIOD_SECONDS
+    if remaining < TOTP_MARGIN_SECONDS:
+        time.sleep(remaining + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD_SECONDS + offset))
 
 
 def give_mfa(user) -> tuple[str, list[str]]:

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.utils import timezone
 
 from registrations.usersessions import SEEN_AT_SESSION_KEY
 from tests.factories import SessionFactory, UserFactory
@@ -14,7 +15,9 @@ from tests.registrations.helpers import answers, last_code, register_url
 
 pytestmark = pytest.mark.django_db
 
-SIGNED_IN_AT = dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
+# An hour before the run, not a fixed date: the tests read `client.session` on the real clock
+# afterwards, and a session signed in at a fixed moment expires two weeks after it.
+SIGNED_IN_AT = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
 
 
 def visit(client, minutes_later):
