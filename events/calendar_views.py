@@ -7,10 +7,10 @@ The series feed is what calendar apps poll all day, so a request for an unchange
 cache round trip and no query: it reads the public content version (`events.page_cache`, replaced
 after any change to a series, session, speaker or speaker link is committed) together with the
 feed's record (the version it was built under, its ETag and Last-Modified); a 304 needs nothing
-more, a 200 takes the bytes from this process's memory or else from the cache: gzipped (about a
-tenth of the size) for the clients that accept it, compressed once per feed and kept the same
-way. The series row is
-read only to build. The feed is built again once per content version and language; its ETag is a
+more, a 200 takes the bytes from this process's memory or else from the cache: gzipped for the
+clients that accept it (the demo's feed of 11 sessions shrinks 4-5 times, the bench's 500 sessions
+25 times), compressed once per feed and kept the same way. The series row is read only to build.
+The feed is built again once per content version and language; its ETag is a
 digest of its bytes, so a change elsewhere on the site (another series, a draft, a material) that
 leaves the feed's bytes as they were still gives 304s.
 """

@@ -296,7 +296,8 @@ def _plan(session: Session, *, now: dt.datetime, russian_share: float) -> list[P
         else:
             day = span_days - min(rng.expovariate(1 / 3), span_days)
         registered_at = opens + dt.timedelta(days=day)
-        language = "ru" if rng.random() < russian_share else "en"  # drawn for everyone, as above
+        # Drawn before the cut-off, for everyone: the generator's sequence then never depends on `now`.
+        language = "ru" if rng.random() < russian_share else "en"
         if registered_at >= ends:
             continue
         plan.append(PlannedRegistration(person=person, language=language, registered_at=registered_at))
