@@ -213,6 +213,8 @@ def register_attendee(
     place freed or taken meanwhile: near the last place, or after a cancellation) the transaction
     is rolled back and run again in the plain order, locked first. No savepoint: it would cost two
     statements on every registration (one of them under the lock) to spare the rare retry one.
+    `confirmed_estimate` is the session's confirmed tally when the caller read it with the session
+    row (the register view does); it only shapes the prediction, and when None it is read here.
     """
     now = now or timezone.now()
     registration = Registration(
